@@ -1,0 +1,105 @@
+"""The road graph and the routes from bases to hubs. Pure: no randomness, no state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+
+from sim.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One road of a route, in the direction base → hub; raw terrain speed and threat rates.
+
+    Mitigations (route clearance on ``cleared`` roads, escorts, armour, air cover) are applied by
+    ``sim.rules``, which both engines share.
+    """
+
+    a: str
+    b: str
+    km: float
+    terrain: str
+    speed_kmh: float
+    threat: str
+    ied_rate_per_100km: float
+    ambush_rate_per_100km: float
+    breakdowns_per_1000_vehicle_km: float
+    cleared: bool
+
+
+def build_graph(sc: Scenario) -> nx.Graph:
+    """Undirected graph of sites and waypoints; parallel roads keep the shorter one."""
+    g = nx.Graph()
+    g.add_nodes_from(sc.sites)
+    g.add_nodes_from(sc.waypoints)
+    clearance = sc.mitigations.route_clearance
+    for i, r in enumerate(sc.roads):
+        lvl = sc.threats.levels[r.threat]
+        speed = sc.terrain[r.terrain].speed_kmh * (clearance.speed_factor if r.cleared else 1.0)
+        ied = lvl.ied_rate_per_100km * (clearance.ied_rate_factor if r.cleared else 1.0)
+        amb = lvl.ambush_rate_per_100km * (clearance.ambush_rate_factor if r.cleared else 1.0)
+        attrs = dict(
+            index=i,
+            km=r.km,
+            hours=r.km / speed,
+            risk=(ied + amb) * r.km / 100.0,
+        )
+        if g.has_edge(r.from_, r.to) and g.edges[r.from_, r.to]["km"] <= r.km:
+            continue
+        g.add_edge(r.from_, r.to, **attrs)
+    return g
+
+
+def route_nodes(sc: Scenario, graph: nx.Graph, base: str) -> list[str]:
+    """The node sequence from ``base`` to its hub: pinned, least time, or least risk."""
+    hub = sc.hub_of(base)
+    pinned = sc.routing.pinned.get(base)
+    if pinned is not None:
+        if len(pinned) < 2 or pinned[0] != base or pinned[-1] != hub:
+            raise ValueError(f"a pinned route must run from '{base}' to its hub '{hub}'")
+        for a, b in zip(pinned, pinned[1:], strict=False):
+            if not graph.has_edge(a, b):
+                raise ValueError(f"no road between '{a}' and '{b}' on the pinned route")
+        return list(pinned)
+    if not nx.has_path(graph, base, hub):
+        raise ValueError(f"no road connects base '{base}' to its hub '{hub}'")
+    if sc.routing.objective == "risk":
+        # least expected attacks; drive time breaks ties between equally risky routes
+        def weight(u: str, v: str, d: dict) -> float:
+            return d["risk"] + 1e-9 * d["hours"]
+
+        return nx.shortest_path(graph, base, hub, weight=weight)
+    return nx.shortest_path(graph, base, hub, weight="hours")
+
+
+def route(sc: Scenario, base: str, graph: nx.Graph | None = None) -> list[Segment]:
+    """The segments of a base's route to its hub, in the direction base → hub."""
+    graph = build_graph(sc) if graph is None else graph
+    nodes = route_nodes(sc, graph, base)
+    out = []
+    for a, b in zip(nodes, nodes[1:], strict=False):
+        r = sc.roads[graph.edges[a, b]["index"]]
+        lvl = sc.threats.levels[r.threat]
+        out.append(
+            Segment(
+                a=a,
+                b=b,
+                km=r.km,
+                terrain=r.terrain,
+                speed_kmh=sc.terrain[r.terrain].speed_kmh,
+                threat=r.threat,
+                ied_rate_per_100km=lvl.ied_rate_per_100km,
+                ambush_rate_per_100km=lvl.ambush_rate_per_100km,
+                breakdowns_per_1000_vehicle_km=lvl.breakdowns_per_1000_vehicle_km,
+                cleared=r.cleared,
+            )
+        )
+    return out
+
+
+def routes(sc: Scenario) -> dict[str, list[Segment]]:
+    """Every base's route to its hub."""
+    graph = build_graph(sc)
+    return {b: route(sc, b, graph) for b in sc.bases}

@@ -1,0 +1,146 @@
+"""The shared result schema of both engines, and summaries with confidence intervals.
+
+Column names are part of the public interface (README, "Output columns").
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from sim.scenario import FATES, Scenario
+
+BASE_COUNTS: tuple[str, ...] = (
+    "ied_strikes",
+    "ambushes",
+    "breakdowns",
+    "wounded",
+    "killed",
+    "vehicles_lost",
+    "trucks_lost",
+    "personnel_air",
+    "personnel_road",
+    "personnel_killed",
+    "convoys",
+    "flight_requests",
+    "flights_granted",
+    "flights_denied",
+    "road_requests",
+)
+"""Integer counts per (point, replication, base); ``runs`` holds their totals."""
+
+BASE_TIMES: tuple[str, ...] = ("exit_hours", "leave_by_hours", "last_arrival_hours", "road_hours")
+"""Hours from ``calendar.start`` per (point, replication, base)."""
+
+TRACE_EVENT_COLUMNS: tuple[str, ...] = (
+    "replication", "time_hours", "kind", "base", "lift", "convoy", "segment",
+    "vehicles_destroyed", "wounded", "killed", "delay_hours", "detail",
+)
+TRACE_LEG_COLUMNS: tuple[str, ...] = (
+    "replication", "convoy", "lift", "base", "kind", "leg", "a", "b", "km",
+    "depart_hours", "arrive_hours", "vehicles", "trucks", "escorts", "personnel",
+    "ied_strikes", "ambushes", "breakdowns", "halt_hours",
+)
+
+
+def cargo_columns(sc: Scenario) -> list[str]:
+    """``cargo_<class>_<fate>`` for every class and fate, classes in scenario order."""
+    return [f"cargo_{c}_{f}" for c in sc.cargo_classes for f in FATES]
+
+
+def base_columns(sc: Scenario) -> list[str]:
+    """Columns of ``bases.parquet`` in order."""
+    return (
+        ["point", "replication", "base", "forced_early", *BASE_TIMES, *BASE_COUNTS]
+        + cargo_columns(sc)
+        + ["destroyed_value_usd", "abandoned_value_usd"]
+    )
+
+
+def run_columns(sc: Scenario) -> list[str]:
+    """Columns of ``runs.parquet`` in order."""
+    return (
+        ["point", "replication", "completion_hours", "on_time", "n_forced_early", *BASE_COUNTS]
+        + cargo_columns(sc)
+        + ["destroyed_value_usd", "abandoned_value_usd"]
+    )
+
+
+def finish_bases(sc: Scenario, df: pd.DataFrame) -> pd.DataFrame:
+    """Add the value columns, fix dtypes and column order of an engine's per-base table."""
+    df = df.copy()
+    destroyed = np.zeros(len(df))
+    abandoned = np.zeros(len(df))
+    for c, cls in sc.cargo_classes.items():
+        destroyed += df[f"cargo_{c}_destroyed"].to_numpy(float) * cls.value_usd
+        abandoned += df[f"cargo_{c}_abandoned"].to_numpy(float) * cls.value_usd
+    df["destroyed_value_usd"] = destroyed
+    df["abandoned_value_usd"] = abandoned
+    for col in ("point", "replication", *BASE_COUNTS):
+        df[col] = df[col].astype("int64")
+    for col in BASE_TIMES:
+        df[col] = df[col].astype("float64")
+    for col in cargo_columns(sc):
+        df[col] = df[col].astype("float64")
+    df["forced_early"] = df["forced_early"].astype(bool)
+    df["base"] = df["base"].astype(str)
+    return df[base_columns(sc)].sort_values(["point", "replication", "base"], kind="stable").reset_index(drop=True)
+
+
+def roll_up(sc: Scenario, bases: pd.DataFrame) -> pd.DataFrame:
+    """One row per (point, replication): completion time, deadline met, totals over bases."""
+    deadline = sc.hours(sc.calendar.deadline)
+    g = bases.groupby(["point", "replication"], sort=True)
+    sums = g[[*BASE_COUNTS, *cargo_columns(sc), "destroyed_value_usd", "abandoned_value_usd"]].sum()
+    out = sums.reset_index()
+    out["completion_hours"] = g["last_arrival_hours"].max().to_numpy()
+    out["n_forced_early"] = g["forced_early"].sum().to_numpy().astype("int64")
+    out["on_time"] = out["completion_hours"] <= deadline
+    return out[run_columns(sc)]
+
+
+def wilson(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion."""
+    if n == 0:
+        return (math.nan, math.nan)
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def describe(values: pd.Series | np.ndarray, z: float = 1.959964) -> dict[str, float]:
+    """Mean with a normal CI, and the 5/50/95 % quantiles. Booleans get a Wilson interval."""
+    arr = np.asarray(values)
+    n = arr.size
+    if arr.dtype == bool:
+        lo, hi = wilson(int(arr.sum()), n, z)
+        mean = float(arr.mean()) if n else math.nan
+        return {"n": n, "mean": mean, "ci_low": lo, "ci_high": hi,
+                "q05": math.nan, "q50": math.nan, "q95": math.nan}
+    x = arr.astype(float)
+    mean = float(x.mean()) if n else math.nan
+    half = z * float(x.std(ddof=1)) / math.sqrt(n) if n > 1 else math.nan
+    q05, q50, q95 = (np.quantile(x, [0.05, 0.5, 0.95]) if n else (math.nan,) * 3)
+    return {"n": n, "mean": mean, "ci_low": mean - half, "ci_high": mean + half,
+            "q05": float(q05), "q50": float(q50), "q95": float(q95)}
+
+
+SUMMARY_METRICS: tuple[str, ...] = (
+    "on_time", "completion_hours", "n_forced_early", "wounded", "killed", "personnel_killed",
+    "vehicles_lost", "ied_strikes", "ambushes", "breakdowns", "personnel_air", "personnel_road",
+    "flight_requests", "flights_granted", "convoys", "destroyed_value_usd", "abandoned_value_usd",
+)
+
+
+def summarize(sc: Scenario, runs: pd.DataFrame) -> pd.DataFrame:
+    """One row per (point, metric): mean, CI, quantiles. Cargo by fate included."""
+    metrics = [*SUMMARY_METRICS, *cargo_columns(sc)]
+    rows = []
+    for point, grp in runs.groupby("point", sort=True):
+        for m in metrics:
+            rows.append({"point": point, "metric": m, **describe(grp[m].to_numpy())})
+    return pd.DataFrame(rows)

@@ -1,0 +1,351 @@
+"""The scenario schema: one pydantic model per block of a scenario file.
+
+Every block rejects unknown keys. Times are naive local datetimes; the model works in hours from
+``calendar.start``. Loading from files and dotted-path overrides live in ``sim.loader``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+NonNeg = Annotated[float, Field(ge=0)]
+Pos = Annotated[float, Field(gt=0)]
+Prob = Annotated[float, Field(ge=0, le=1)]
+Count = Annotated[int, Field(ge=0)]
+
+FATES: tuple[str, ...] = ("road", "air", "destroyed", "lost", "abandoned", "handed_over")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _as_datetime(value: object) -> object:
+    """YAML gives ``date`` for ``2023-10-31``; the model wants midnight of that day."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return dt.datetime(value.year, value.month, value.day)
+    return value
+
+
+Timestamp = Annotated[dt.datetime, Field(description="local date or date-time")]
+
+
+class Source(Strict):
+    id: str
+    citation: str
+    url: str | None = None
+
+
+class Daylight(Strict):
+    """Hours of the local day in which convoys may drive when ``convoy.daylight_only``."""
+
+    start_hour: float = Field(6.0, ge=0, lt=24)
+    end_hour: float = Field(18.0, gt=0, le=24)
+
+    @model_validator(mode="after")
+    def _order(self) -> Daylight:
+        if self.end_hour <= self.start_hour:
+            raise ValueError("end_hour must be after start_hour")
+        return self
+
+
+class Calendar(Strict):
+    start: Timestamp
+    deadline: Timestamp
+    daylight: Daylight = Daylight()
+
+    _dates = field_validator("start", "deadline", mode="before")(_as_datetime)
+
+    @model_validator(mode="after")
+    def _order(self) -> Calendar:
+        if self.deadline <= self.start:
+            raise ValueError(f"deadline ({self.deadline}) must be after start ({self.start})")
+        return self
+
+
+class CargoClass(Strict):
+    """A kind of cargo: how it travels and what happens if it cannot leave."""
+
+    units_per_truck: Annotated[int, Field(ge=1)] = 1
+    self_propelled: bool = False
+    air_eligible: bool = False
+    value_usd: NonNeg = 0.0
+    priority: int = Field(1, description="higher loads first and is destroyed first")
+    if_left: Literal["destroy", "handover"] = "destroy"
+    destroy_hours_per_unit: NonNeg = 1.0
+    sensitive: bool = False
+
+    @model_validator(mode="after")
+    def _sensitive(self) -> CargoClass:
+        if self.sensitive and self.if_left != "destroy":
+            raise ValueError("sensitive cargo cannot be handed over (if_left must be 'destroy')")
+        return self
+
+
+class EarlyExit(Strict):
+    """Security pressure: a hazard per day from ``from_``; exit ``notice_hours`` after it fires."""
+
+    from_: Timestamp = Field(alias="from")
+    hazard_per_day: NonNeg
+    notice_hours: NonNeg = 24.0
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    _dates = field_validator("from_", mode="before")(_as_datetime)
+
+
+class Loading(Strict):
+    teams: Annotated[int, Field(ge=1)] = 4
+    hours_per_truck_load: Pos = 1.0
+
+
+class Destruction(Strict):
+    teams: Count = 2
+    lead_hours: NonNeg = 48.0
+
+
+class Airstrip(Strict):
+    sorties_per_day: Annotated[int, Field(ge=1)] = 1
+    seats_per_sortie: Count = 50
+    cargo_units_per_sortie: Count = 0
+
+
+class Hub(Strict):
+    kind: Literal["hub"]
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class Base(Strict):
+    kind: Literal["base"]
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    hub: str | None = None
+    personnel: Count = 0
+    personnel_air_planned: Count = 0
+    cargo: dict[str, Count] = {}
+    withdraw_from: Timestamp
+    leave_by: Timestamp
+    early_exit: EarlyExit | None = None
+    loading: Loading = Loading()
+    destruction: Destruction = Destruction()
+    airstrip: Airstrip | None = None
+
+    _dates = field_validator("withdraw_from", "leave_by", mode="before")(_as_datetime)
+
+    @model_validator(mode="after")
+    def _check(self) -> Base:
+        if self.leave_by <= self.withdraw_from:
+            raise ValueError(
+                f"leave_by ({self.leave_by}) must be after withdraw_from ({self.withdraw_from})"
+            )
+        if self.personnel_air_planned > self.personnel:
+            raise ValueError("personnel_air_planned cannot exceed personnel")
+        return self
+
+
+Site = Annotated[Hub | Base, Field(discriminator="kind")]
+
+
+class Waypoint(Strict):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class Road(Strict):
+    from_: str = Field(alias="from")
+    to: str
+    km: Pos
+    terrain: str
+    threat: str
+    cleared: bool = False
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Terrain(Strict):
+    speed_kmh: Pos
+
+
+class ThreatLevel(Strict):
+    ied_rate_per_100km: NonNeg = 0.0
+    ambush_rate_per_100km: NonNeg = 0.0
+    breakdowns_per_1000_vehicle_km: NonNeg = 0.0
+
+
+class CountDist(Strict):
+    """A count per event: Poisson(mean), or negative binomial with shape ``dispersion``."""
+
+    mean: NonNeg = 0.0
+    dispersion: Pos | None = None
+
+
+class DelayDist(Strict):
+    """Hours per event: gamma with this mean and coefficient of variation (cv 0: fixed)."""
+
+    mean: NonNeg = 0.0
+    cv: NonNeg = 0.0
+
+
+class AttackEffects(Strict):
+    vehicles_destroyed: CountDist = CountDist()
+    wounded: CountDist = CountDist()
+    killed: CountDist = CountDist()
+    delay_hours: DelayDist = DelayDist()
+
+
+class BreakdownEffects(Strict):
+    p_vehicle_lost: Prob = 0.0
+    delay_hours: DelayDist = DelayDist()
+
+
+class Effects(Strict):
+    ied: AttackEffects = AttackEffects()
+    ambush: AttackEffects = AttackEffects()
+    breakdown: BreakdownEffects = BreakdownEffects()
+
+
+class Threats(Strict):
+    levels: dict[str, ThreatLevel]
+    size_elasticity: float = 0.0
+    reference_convoy_vehicles: Pos = 1.0
+    effects: Effects = Effects()
+
+
+class Mitigation(Strict):
+    """Multipliers applied while the mitigation is active (1 leaves a quantity unchanged)."""
+
+    ied_rate_factor: NonNeg = 1.0
+    ambush_rate_factor: NonNeg = 1.0
+    casualty_factor: NonNeg = 1.0
+    vehicle_loss_factor: NonNeg = 1.0
+    speed_factor: Pos = 1.0
+
+
+class Mitigations(Strict):
+    escort: Mitigation = Mitigation()
+    route_clearance: Mitigation = Mitigation()
+    armour: Mitigation = Mitigation()
+    air_cover: Mitigation = Mitigation()
+
+
+class Period(Strict):
+    from_: Timestamp = Field(alias="from")
+    until: Timestamp | None = None
+    p: Prob
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    _dates = field_validator("from_", "until", mode="before")(_as_datetime)
+
+    @model_validator(mode="after")
+    def _order(self) -> Period:
+        if self.until is not None and self.until <= self.from_:
+            raise ValueError(f"until ({self.until}) must be after from ({self.from_})")
+        return self
+
+
+class Authorization(Strict):
+    """Requests to the host state: decided after a delay, granted with p_grant at decision time."""
+
+    p_grant: Prob = 1.0
+    p_grant_periods: list[Period] = []
+    decision_delay_hours: DelayDist = DelayDist()
+    retry_hours: Pos = 24.0
+    give_up_hours: NonNeg | None = None
+
+
+class RoadMovements(Authorization):
+    required: bool = False
+
+
+class AirCover(Strict):
+    """Air cover over road convoys, requested daily; granted days switch the mitigation on."""
+
+    p_grant: Prob = 0.0
+    p_grant_periods: list[Period] = []
+
+
+class Lift(Strict):
+    """A truck fleet at a hub that shuttles to the bases it serves, one base per round."""
+
+    hub: str
+    trucks: Count
+    escorts: Count = 0
+    serves: list[str]
+    available_from: Timestamp | None = None
+    idle_check_hours: Pos = 24.0
+
+    _dates = field_validator("available_from", mode="before")(_as_datetime)
+
+
+class Fleet(Strict):
+    lifts: dict[str, Lift] = {}
+
+
+class Convoy(Strict):
+    max_vehicles: Annotated[int, Field(ge=1)] = 100
+    escorts_per_convoy: Count = 0
+    min_spacing_hours: NonNeg = 0.0
+    daylight_only: bool = False
+    slowdown_per_100_vehicles: NonNeg = 0.0
+    final_convoy_escorted: bool = True
+    final_convoy_armoured: bool = False
+
+
+class Routing(Strict):
+    objective: Literal["time", "risk"] = "time"
+    pinned: dict[str, list[str]] = {}
+
+
+class RunDefaults(Strict):
+    seed: Count = 0
+    replications: Annotated[int, Field(ge=1)] = 1000
+
+
+class Scenario(Strict):
+    """A whole withdrawal: calendar, sites, roads, threats, fleet, authorizations, policies."""
+
+    name: str
+    description: str = ""
+    sources: list[Source] = []
+    assumptions: list[str] = []
+    calendar: Calendar
+    cargo_classes: dict[str, CargoClass]
+    sites: dict[str, Site]
+    waypoints: dict[str, Waypoint] = {}
+    roads: list[Road]
+    terrain: dict[str, Terrain]
+    threats: Threats
+    mitigations: Mitigations = Mitigations()
+    fleet: Fleet = Fleet()
+    flights: Authorization = Authorization()
+    road_movements: RoadMovements = RoadMovements()
+    air_cover: AirCover = AirCover()
+    convoy: Convoy = Convoy()
+    routing: Routing = Routing()
+    run: RunDefaults = RunDefaults()
+
+    @property
+    def bases(self) -> dict[str, Base]:
+        return {k: s for k, s in self.sites.items() if isinstance(s, Base)}
+
+    @property
+    def hubs(self) -> dict[str, Hub]:
+        return {k: s for k, s in self.sites.items() if isinstance(s, Hub)}
+
+    def hub_of(self, base: str) -> str:
+        """The hub a base evacuates to (its ``hub``, or the only hub)."""
+        return self.bases[base].hub or next(iter(self.hubs))
+
+    def hours(self, when: dt.datetime) -> float:
+        """Hours from ``calendar.start`` to ``when``."""
+        return (when - self.calendar.start).total_seconds() / 3600.0
+
+    @model_validator(mode="after")
+    def _references(self) -> Scenario:
+        from sim.references import check_references
+
+        check_references(self)
+        return self
