@@ -1,0 +1,409 @@
+"""The model's shared arithmetic (MODEL.md), written once for both engines.
+
+Every function takes scalars or numpy arrays (broadcasting), so the SimPy engine calls it for one
+convoy and the batch engine for all replications at once. Functions that draw take ``rng``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.network import Segment
+from sim.scenario import AirCover, Authorization, Base, CountDist, DelayDist, Scenario
+
+INF = math.inf
+
+
+# ---------------------------------------------------------------- calendar and daylight
+
+
+def hour0(sc: Scenario) -> float:
+    """Hour of the local day at ``calendar.start``."""
+    s = sc.calendar.start
+    return s.hour + s.minute / 60.0 + s.second / 3600.0
+
+
+def day_index(sc: Scenario, t: np.ndarray | float) -> np.ndarray:
+    """Local calendar day of time ``t`` (0 = the day of ``calendar.start``)."""
+    return np.floor((np.asarray(t, dtype=float) + hour0(sc)) / 24.0).astype(np.int64)
+
+
+def advance(sc: Scenario, t: np.ndarray | float, active_hours: np.ndarray | float) -> np.ndarray:
+    """End time of ``active_hours`` of driving that starts at ``t``.
+
+    With ``convoy.daylight_only`` driving happens only inside the daylight window; a convoy outside
+    it waits for the next window start; work that ends exactly at the window end ends there.
+    """
+    t = np.asarray(t, dtype=float)
+    h = np.asarray(active_hours, dtype=float)
+    if not sc.convoy.daylight_only:
+        return t + h
+    h0 = hour0(sc)
+    s, e = sc.calendar.daylight.start_hour, sc.calendar.daylight.end_hour
+    length = e - s
+    local = t + h0
+    day = np.floor(local / 24.0)
+    tod = local - day * 24.0
+    # move to a moment inside the window
+    before = tod < s
+    after = tod >= e
+    day = np.where(after, day + 1, day)
+    tod = np.where(before | after, s, tod)
+    left_today = e - tod
+    rest = h - left_today
+    k = np.maximum(np.ceil(np.maximum(rest, 0.0) / length) - 1.0, 0.0)
+    end_same = day * 24.0 + tod + h
+    end_later = (day + 1 + k) * 24.0 + s + (rest - k * length)
+    end = np.where(rest <= 0.0, end_same, end_later) - h0
+    return np.where(h <= 0.0, t, end)
+
+
+# ---------------------------------------------------------------- authorizations
+
+
+def p_grant_at(sc: Scenario, auth: Authorization | AirCover, t: np.ndarray | float) -> np.ndarray:
+    """``p_grant`` at time ``t``; inside a ``p_grant_periods`` window its ``p`` (later periods win)."""
+    t = np.asarray(t, dtype=float)
+    p = np.full(t.shape, auth.p_grant, dtype=float)
+    for period in auth.p_grant_periods:
+        lo = sc.hours(period.from_)
+        hi = INF if period.until is None else sc.hours(period.until)
+        p = np.where((t >= lo) & (t < hi), period.p, p)
+    return p
+
+
+def draw_delay(rng: np.random.Generator, dist: DelayDist, size: int | tuple[int, ...] | None = None) -> np.ndarray:
+    """One delay per entry: gamma with ``dist.mean`` and ``dist.cv`` (fixed when cv is 0)."""
+    if dist.mean == 0.0 or dist.cv == 0.0:
+        return np.full(() if size is None else size, float(dist.mean))
+    shape = 1.0 / dist.cv**2
+    return rng.gamma(shape, dist.mean / shape, size=size)
+
+
+def delay_sum(rng: np.random.Generator, n_events: np.ndarray, dist: DelayDist) -> np.ndarray:
+    """Total delay of ``n_events`` independent delays of ``dist`` (a gamma sum)."""
+    n = np.asarray(n_events, dtype=float)
+    if dist.mean == 0.0:
+        return np.zeros(n.shape)
+    if dist.cv == 0.0:
+        return n * dist.mean
+    shape = 1.0 / dist.cv**2
+    return rng.gamma(n * shape, dist.mean / shape)
+
+
+def count_sum(
+    rng: np.random.Generator, n_events: np.ndarray, dist: CountDist, factor: np.ndarray | float = 1.0
+) -> np.ndarray:
+    """Total of ``n_events`` counts, each Poisson(mean·factor) or NB(mean·factor, dispersion)."""
+    n = np.asarray(n_events, dtype=float)
+    mean = dist.mean * np.asarray(factor, dtype=float)
+    if dist.mean == 0.0:
+        return np.zeros(np.broadcast(n, mean).shape, dtype=np.int64)
+    if dist.dispersion is None:
+        return rng.poisson(n * mean).astype(np.int64)
+    r = dist.dispersion
+    lam = rng.gamma(n * r, mean / r)
+    return rng.poisson(lam).astype(np.int64)
+
+
+@dataclass
+class Chain:
+    """Outcome of authorization chains: ``status`` GRANTED / GAVE_UP / CANCELLED per entry."""
+
+    status: np.ndarray
+    time_hours: np.ndarray
+    n_requests: np.ndarray
+    n_denied: np.ndarray
+
+
+GRANTED, GAVE_UP, CANCELLED = 0, 1, 2
+
+
+def chain(
+    sc: Scenario,
+    auth: Authorization,
+    rng: np.random.Generator,
+    submit_hours: np.ndarray,
+    cancel_hours: np.ndarray,
+    max_tries: int = 100_000,
+) -> Chain:
+    """Run request chains (MODEL.md §2) for every entry of ``submit_hours`` at once.
+
+    Per try the draws are: the decision delay of every still-open entry, then one uniform each.
+    """
+    s0 = np.asarray(submit_hours, dtype=float)
+    cancel = np.broadcast_to(np.asarray(cancel_hours, dtype=float), s0.shape)
+    s = s0.copy()
+    status = np.full(s0.shape, -1, dtype=np.int64)
+    time = np.full(s0.shape, np.nan)
+    n_req = np.zeros(s0.shape, dtype=np.int64)
+    n_den = np.zeros(s0.shape, dtype=np.int64)
+    open_ = np.ones(s0.shape, dtype=bool)
+    for _ in range(max_tries):
+        idx = np.flatnonzero(open_)
+        if idx.size == 0:
+            break
+        d = s.flat[idx] + draw_delay(rng, auth.decision_delay_hours, idx.size)
+        u = rng.random(idx.size)
+        cancelled = d >= cancel.flat[idx]
+        granted = ~cancelled & (u < p_grant_at(sc, auth, d))
+        denied = ~cancelled & ~granted
+        nxt = d + auth.retry_hours
+        gave_up = denied & (auth.give_up_hours is not None) & (
+            nxt - s0.flat[idx] > (auth.give_up_hours if auth.give_up_hours is not None else INF)
+        )
+        n_req.flat[idx] += ~cancelled
+        n_den.flat[idx] += denied
+        status.flat[idx[cancelled]] = CANCELLED
+        time.flat[idx[cancelled]] = cancel.flat[idx[cancelled]]
+        status.flat[idx[granted]] = GRANTED
+        time.flat[idx[granted]] = d[granted]
+        status.flat[idx[gave_up]] = GAVE_UP
+        time.flat[idx[gave_up]] = d[gave_up]
+        retry = denied & ~gave_up
+        s.flat[idx[retry]] = nxt[retry]
+        open_.flat[idx[~retry]] = False
+    return Chain(status, time, n_req, n_den)
+
+
+# ---------------------------------------------------------------- early exit
+
+
+@dataclass
+class Exit:
+    """Per entry: trigger time (inf if none), effective leave-by, cut-off, forced flag."""
+
+    trigger_hours: np.ndarray
+    leave_by_hours: np.ndarray
+    cutoff_hours: np.ndarray
+    forced: np.ndarray
+
+
+def early_exit(sc: Scenario, base: Base, rng: np.random.Generator, size: int) -> Exit:
+    """Draw the early exit of ``base`` for ``size`` replications (MODEL.md §1)."""
+    planned = sc.hours(base.leave_by)
+    lead = base.destruction.lead_hours
+    ee = base.early_exit
+    if ee is None or ee.hazard_per_day == 0.0:
+        trig = np.full(size, INF)
+    else:
+        trig = sc.hours(ee.from_) + rng.exponential(24.0 / ee.hazard_per_day, size)
+    notice = 0.0 if ee is None else ee.notice_hours
+    forced = trig + notice < planned
+    leave = np.where(forced, trig + notice, planned)
+    cutoff = np.where(forced, np.maximum(leave - lead, trig), planned - lead)
+    return Exit(np.where(forced, trig, INF), leave, cutoff, forced)
+
+
+# ---------------------------------------------------------------- flights
+
+
+@dataclass(frozen=True)
+class Sortie:
+    """A planned flight: personnel or units of one cargo class, submitted at ``submit_hours``."""
+
+    kind: str  # "personnel" or "cargo"
+    cargo_class: str | None
+    amount: int
+    submit_hours: float
+
+
+def class_order(sc: Scenario) -> list[str]:
+    """Cargo classes by priority, highest first; ties in file order."""
+    names = list(sc.cargo_classes)
+    return sorted(names, key=lambda c: (-sc.cargo_classes[c].priority, names.index(c)))
+
+
+def flies_cargo(sc: Scenario, base: Base, cls: str) -> bool:
+    """Whether class ``cls`` of ``base`` is planned to fly (else it is road cargo)."""
+    a = base.airstrip
+    return a is not None and a.cargo_units_per_sortie > 0 and sc.cargo_classes[cls].air_eligible
+
+
+def sorties(sc: Scenario, base: Base) -> list[Sortie]:
+    """The flight plan of a base (MODEL.md §3)."""
+    a = base.airstrip
+    if a is None:
+        return []
+    loads: list[tuple[str, str | None, int]] = []
+    people = base.personnel_air_planned
+    while a.seats_per_sortie > 0 and people > 0:
+        n = min(a.seats_per_sortie, people)
+        loads.append(("personnel", None, n))
+        people -= n
+    for c in class_order(sc):
+        units = base.cargo.get(c, 0)
+        if not flies_cargo(sc, base, c) or sc.cargo_classes[c].self_propelled:
+            continue
+        while units > 0:
+            n = min(a.cargo_units_per_sortie, units)
+            loads.append(("cargo", c, n))
+            units -= n
+    t0 = sc.hours(base.withdraw_from)
+    return [
+        Sortie(kind, c, n, t0 + 24.0 * (i // a.sorties_per_day)) for i, (kind, c, n) in enumerate(loads)
+    ]
+
+
+def road_cargo(sc: Scenario, base: Base) -> dict[str, int]:
+    """Units of each truck-borne class that start in the road pool (not flying, not driving)."""
+    return {
+        c: (0 if sc.cargo_classes[c].self_propelled or flies_cargo(sc, base, c) else base.cargo.get(c, 0))
+        for c in sc.cargo_classes
+    }
+
+
+def self_propelled_units(sc: Scenario, base: Base) -> dict[str, int]:
+    """Units of each self-propelled class at the base (they leave in the final convoy)."""
+    return {c: base.cargo.get(c, 0) for c, cls in sc.cargo_classes.items() if cls.self_propelled}
+
+
+# ---------------------------------------------------------------- convoys on the road
+
+
+def active_factors(
+    sc: Scenario,
+    escorted: np.ndarray | bool,
+    armoured: np.ndarray | bool,
+    cleared: np.ndarray | bool,
+    air_cover: np.ndarray | bool,
+) -> dict[str, np.ndarray]:
+    """Products of the active mitigations' factors: ied, ambush, casualty, vehicle, speed."""
+    m = sc.mitigations
+    flags = [(m.escort, escorted), (m.armour, armoured), (m.route_clearance, cleared), (m.air_cover, air_cover)]
+    out = {}
+    for key, attr in (
+        ("ied", "ied_rate_factor"),
+        ("ambush", "ambush_rate_factor"),
+        ("casualty", "casualty_factor"),
+        ("vehicle", "vehicle_loss_factor"),
+        ("speed", "speed_factor"),
+    ):
+        f = np.ones(np.broadcast(*[np.asarray(x) for _, x in flags]).shape)
+        for mit, on in flags:
+            f = f * np.where(on, getattr(mit, attr), 1.0)
+        out[key] = f
+    return out
+
+
+def size_factor(sc: Scenario, n: np.ndarray) -> np.ndarray:
+    """``(n / reference_convoy_vehicles) ^ size_elasticity`` (1 when the elasticity is 0)."""
+    n = np.asarray(n, dtype=float)
+    if sc.threats.size_elasticity == 0.0:
+        return np.ones(n.shape)
+    return (n / sc.threats.reference_convoy_vehicles) ** sc.threats.size_elasticity
+
+
+def segment_means(
+    sc: Scenario, seg: Segment, n: np.ndarray, factors: dict[str, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Expected IED strikes, ambushes and breakdowns of a convoy of ``n`` vehicles on ``seg``."""
+    n = np.asarray(n, dtype=float)
+    alive = n > 0
+    s = size_factor(sc, np.maximum(n, 1.0))
+    ied = np.where(alive, seg.ied_rate_per_100km * seg.km / 100.0 * factors["ied"] * s, 0.0)
+    amb = np.where(alive, seg.ambush_rate_per_100km * seg.km / 100.0 * factors["ambush"] * s, 0.0)
+    bd = seg.breakdowns_per_1000_vehicle_km * n * seg.km / 1000.0
+    return ied, amb, bd
+
+
+def drive_hours(sc: Scenario, seg: Segment, n: np.ndarray, factors: dict[str, np.ndarray]) -> np.ndarray:
+    """Hours of driving on ``seg`` for a convoy of ``n`` vehicles (no halts, no delays)."""
+    n = np.asarray(n, dtype=float)
+    speed = seg.speed_kmh * factors["speed"] / (1.0 + sc.convoy.slowdown_per_100_vehicles * n / 100.0)
+    return seg.km / speed
+
+
+# ---------------------------------------------------------------- loading, convoys, destruction
+
+
+def split_even(total: np.ndarray | int, k: np.ndarray | int, i: int) -> np.ndarray:
+    """Share ``i`` of ``total`` split into ``k`` parts as evenly as possible (first parts larger)."""
+    total = np.asarray(total, dtype=np.int64)
+    k = np.asarray(k, dtype=np.int64)
+    safe = np.maximum(k, 1)
+    share = total // safe + (i < total % safe)
+    return np.where(i < k, share, 0)
+
+
+def loading_hours(sc: Scenario, base: Base, trucks: np.ndarray | int) -> np.ndarray:
+    """``ceil(trucks / teams) · hours_per_truck_load``."""
+    trucks = np.asarray(trucks, dtype=np.int64)
+    return np.ceil(trucks / base.loading.teams) * base.loading.hours_per_truck_load
+
+
+def truckloads(sc: Scenario, pool: dict[str, np.ndarray]) -> np.ndarray:
+    """Trucks needed to carry ``pool`` (units by class)."""
+    total = 0
+    for c, units in pool.items():
+        total = total + np.ceil(np.asarray(units) / sc.cargo_classes[c].units_per_truck).astype(np.int64)
+    return np.asarray(total, dtype=np.int64)
+
+
+def load(sc: Scenario, pool: dict[str, np.ndarray], trucks: np.ndarray) -> tuple[dict, dict]:
+    """Fill ``trucks`` from ``pool`` by priority: ``(units loaded, trucks used)`` per class."""
+    left = np.asarray(trucks, dtype=np.int64)
+    units, used = {}, {}
+    for c in class_order(sc):
+        if c not in pool:
+            continue
+        upt = sc.cargo_classes[c].units_per_truck
+        avail = np.asarray(pool[c], dtype=np.int64)
+        t = np.minimum(-(-avail // upt), left)
+        units[c] = np.minimum(avail, t * upt)
+        used[c] = t
+        left = left - t
+    return units, used
+
+
+def destroy_left(
+    sc: Scenario, left: dict[str, np.ndarray], budget_hours: np.ndarray
+) -> tuple[dict, dict, dict]:
+    """What is left at the cut-off → ``(destroyed, abandoned, handed_over)`` per class (§7)."""
+    budget = np.asarray(budget_hours, dtype=float).copy()
+    destroyed, abandoned, handed = {}, {}, {}
+    for c in class_order(sc):
+        if c not in left:
+            continue
+        units = np.asarray(left[c], dtype=np.int64)
+        cls = sc.cargo_classes[c]
+        zero = np.zeros_like(units)
+        if cls.if_left == "handover":
+            destroyed[c], abandoned[c], handed[c] = zero, zero, units
+            continue
+        if cls.destroy_hours_per_unit == 0.0:
+            n = units
+        else:
+            n = np.minimum(units, np.floor(budget / cls.destroy_hours_per_unit + 1e-9).astype(np.int64))
+            n = np.maximum(n, 0)
+            budget = budget - n * cls.destroy_hours_per_unit
+        destroyed[c], abandoned[c], handed[c] = n, units - n, zero
+    return destroyed, abandoned, handed
+
+
+def hypergeometric_split(
+    rng: np.random.Generator, counts: list[np.ndarray], draws: np.ndarray
+) -> list[np.ndarray]:
+    """Spread ``draws`` over categories of sizes ``counts`` without replacement (uniformly)."""
+    left_total = np.sum([np.asarray(c, dtype=np.int64) for c in counts], axis=0)
+    remaining = np.minimum(np.asarray(draws, dtype=np.int64), left_total)
+    out = []
+    for i, c in enumerate(counts):
+        c = np.asarray(c, dtype=np.int64)
+        if i == len(counts) - 1:
+            out.append(remaining)
+            break
+        others = left_total - c
+        take = np.asarray(rng.hypergeometric(c, others, remaining), dtype=np.int64)
+        out.append(take)
+        remaining = remaining - take
+        left_total = others
+    return out
+
+
+def lost_units(sc: Scenario, cls: str, trucks_hit: np.ndarray, aboard: np.ndarray) -> np.ndarray:
+    """Units of ``cls`` lost with ``trucks_hit`` destroyed trucks of that class."""
+    return np.minimum(np.asarray(trucks_hit) * sc.cargo_classes[cls].units_per_truck, aboard)
