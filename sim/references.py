@@ -8,12 +8,12 @@ if TYPE_CHECKING:
     from sim.scenario import Scenario
 
 
-class ReferenceError_(ValueError):
+class ReferenceProblem(ValueError):
     """A scenario names something that does not exist; the message starts with the field path."""
 
 
 def _fail(path: str, message: str) -> None:
-    raise ReferenceError_(f"{path}: {message}")
+    raise ReferenceProblem(f"{path}: {message}")
 
 
 def check_references(sc: Scenario) -> None:
