@@ -169,13 +169,12 @@ def load_scenario(
     path: str | Path, overrides: Mapping[str, Any] | Iterable[str] | None = None
 ) -> Scenario:
     """Read, override and validate a scenario file."""
-    data = apply_overrides(read_yaml(path), overrides)
+    data = read_yaml(path)
     try:
-        return validate(data, path)
+        data = apply_overrides(data, overrides)
     except ScenarioError as exc:
-        if exc.file == "<scenario>":
-            exc = ScenarioError(path, exc.field, exc.message)
-        raise exc from None
+        raise ScenarioError(path, f"--set {exc.field}", exc.message) from None
+    return validate(data, path)
 
 
 def scenario_dict(sc: Scenario) -> dict[str, Any]:

@@ -68,25 +68,36 @@ def run_columns(sc: Scenario) -> list[str]:
     )
 
 
-def finish_bases(sc: Scenario, df: pd.DataFrame) -> pd.DataFrame:
-    """Add the value columns, fix dtypes and column order of an engine's per-base table."""
-    df = df.copy()
-    destroyed = np.zeros(len(df))
-    abandoned = np.zeros(len(df))
-    for c, cls in sc.cargo_classes.items():
-        destroyed += df[f"cargo_{c}_destroyed"].to_numpy(float) * cls.value_usd
-        abandoned += df[f"cargo_{c}_abandoned"].to_numpy(float) * cls.value_usd
-    df["destroyed_value_usd"] = destroyed
-    df["abandoned_value_usd"] = abandoned
-    for col in ("point", "replication", *BASE_COUNTS):
-        df[col] = df[col].astype("int64")
+def finish_bases(sc: Scenario, table: pd.DataFrame | dict[str, object]) -> pd.DataFrame:
+    """An engine's per-base columns (a DataFrame or a dict of arrays) as the public table.
+
+    Adds the value columns, fixes dtypes and column order, sorts by (point, replication, base).
+    Built once from numpy arrays: this runs for every block of the batch engine.
+    """
+    get = table.__getitem__
+    n = len(np.asarray(get("point")))
+    cols: dict[str, np.ndarray] = {}
+    cols["point"] = np.asarray(get("point"), dtype=np.int64)
+    cols["replication"] = np.asarray(get("replication"), dtype=np.int64)
+    cols["base"] = np.asarray(get("base")).astype(str).astype(object)
+    cols["forced_early"] = np.asarray(get("forced_early"), dtype=bool)
     for col in BASE_TIMES:
-        df[col] = df[col].astype("float64")
+        cols[col] = np.asarray(get(col), dtype=np.float64)
+    for col in BASE_COUNTS:
+        cols[col] = np.asarray(get(col), dtype=np.int64)
+    destroyed = np.zeros(n)
+    abandoned = np.zeros(n)
     for col in cargo_columns(sc):
-        df[col] = df[col].astype("float64")
-    df["forced_early"] = df["forced_early"].astype(bool)
-    df["base"] = df["base"].astype(str)
-    return df[base_columns(sc)].sort_values(["point", "replication", "base"], kind="stable").reset_index(drop=True)
+        cols[col] = np.asarray(get(col), dtype=np.float64)
+    for c, cls in sc.cargo_classes.items():
+        destroyed += cols[f"cargo_{c}_destroyed"] * cls.value_usd
+        abandoned += cols[f"cargo_{c}_abandoned"] * cls.value_usd
+    cols["destroyed_value_usd"] = destroyed
+    cols["abandoned_value_usd"] = abandoned
+    order = np.lexsort((cols["base"].astype(str), cols["replication"], cols["point"]))
+    if not np.array_equal(order, np.arange(n)):
+        cols = {k: v[order] for k, v in cols.items()}
+    return pd.DataFrame(cols, columns=base_columns(sc), copy=False)
 
 
 def roll_up(sc: Scenario, bases: pd.DataFrame) -> pd.DataFrame:

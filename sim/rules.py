@@ -128,45 +128,52 @@ def chain(
     rng: np.random.Generator,
     submit_hours: np.ndarray,
     cancel_hours: np.ndarray,
-    max_tries: int = 100_000,
+    first_chunk: int = 4,
 ) -> Chain:
     """Run request chains (MODEL.md §2) for every entry of ``submit_hours`` at once.
 
-    Per try the draws are: the decision delay of every still-open entry, then one uniform each.
+    Tries are drawn in chunks (``first_chunk`` tries, doubling while entries stay open): for the
+    entries still open, a matrix of decision delays and one of uniforms; decision times are
+    cumulative sums, and the first try that is cancelled, granted or gives up ends the chain.
+    No loop runs over entries.
     """
-    s0 = np.asarray(submit_hours, dtype=float)
-    cancel = np.broadcast_to(np.asarray(cancel_hours, dtype=float), s0.shape)
-    s = s0.copy()
+    s0 = np.asarray(submit_hours, dtype=float).reshape(-1)
+    shape = np.shape(submit_hours)
+    cancel = np.broadcast_to(np.asarray(cancel_hours, dtype=float), shape).reshape(-1)
     status = np.full(s0.shape, -1, dtype=np.int64)
     time = np.full(s0.shape, np.nan)
     n_req = np.zeros(s0.shape, dtype=np.int64)
     n_den = np.zeros(s0.shape, dtype=np.int64)
-    open_ = np.ones(s0.shape, dtype=bool)
-    for _ in range(max_tries):
-        idx = np.flatnonzero(open_)
-        if idx.size == 0:
-            break
-        d = s.flat[idx] + draw_delay(rng, auth.decision_delay_hours, idx.size)
-        u = rng.random(idx.size)
-        cancelled = d >= cancel.flat[idx]
+    give_up = INF if auth.give_up_hours is None else auth.give_up_hours
+    idx = np.arange(s0.size)
+    start = s0.copy()  # submission time of the next try of each open entry
+    k = first_chunk // 2
+    while idx.size:
+        k = min(2 * k, 256)
+        cols = np.arange(k)
+        delay = draw_delay(rng, auth.decision_delay_hours, (idx.size, k))
+        u = rng.random((idx.size, k))
+        # decision j = start + sum(delays[:j+1]) + j * retry
+        d = start[idx, None] + np.cumsum(delay, axis=1) + auth.retry_hours * cols
+        cancelled = d >= cancel[idx, None]
         granted = ~cancelled & (u < p_grant_at(sc, auth, d))
-        denied = ~cancelled & ~granted
-        nxt = d + auth.retry_hours
-        gave_up = denied & (auth.give_up_hours is not None) & (
-            nxt - s0.flat[idx] > (auth.give_up_hours if auth.give_up_hours is not None else INF)
-        )
-        n_req.flat[idx] += ~cancelled
-        n_den.flat[idx] += denied
-        status.flat[idx[cancelled]] = CANCELLED
-        time.flat[idx[cancelled]] = cancel.flat[idx[cancelled]]
-        status.flat[idx[granted]] = GRANTED
-        time.flat[idx[granted]] = d[granted]
-        status.flat[idx[gave_up]] = GAVE_UP
-        time.flat[idx[gave_up]] = d[gave_up]
-        retry = denied & ~gave_up
-        s.flat[idx[retry]] = nxt[retry]
-        open_.flat[idx[~retry]] = False
-    return Chain(status, time, n_req, n_den)
+        gave_up = ~cancelled & ~granted & (d + auth.retry_hours - s0[idx, None] > give_up)
+        end = cancelled | granted | gave_up
+        ended = end.any(axis=1)
+        j = np.where(ended, end.argmax(axis=1), k - 1)
+        rows = np.arange(idx.size)
+        n_decided = j + 1 - cancelled[rows, j]
+        n_req[idx] += np.where(ended, n_decided, k)
+        # tries before j were denied; try j itself was denied only if the chain gave up there
+        n_den[idx] += np.where(ended, j + gave_up[rows, j], k)
+        st = np.select([cancelled[rows, j], granted[rows, j]], [CANCELLED, GRANTED], GAVE_UP)
+        tm = np.where(cancelled[rows, j], cancel[idx], d[rows, j])
+        done = idx[ended]
+        status[done] = st[ended]
+        time[done] = tm[ended]
+        start[idx[~ended]] = d[~ended, k - 1] + auth.retry_hours
+        idx = idx[~ended]
+    return Chain(status.reshape(shape), time.reshape(shape), n_req.reshape(shape), n_den.reshape(shape))
 
 
 # ---------------------------------------------------------------- early exit

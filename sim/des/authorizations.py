@@ -1,0 +1,62 @@
+"""Authorization chains (MODEL.md §2): a request decided after a delay, retried until granted,
+given up or cancelled. Run inside the requesting process with ``yield from``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from sim import rules
+from sim.scenario import Authorization
+
+GRANTED, GAVE_UP, CANCELLED = rules.GRANTED, rules.GAVE_UP, rules.CANCELLED
+STATUS = {GRANTED: "granted", GAVE_UP: "gave_up", CANCELLED: "cancelled"}
+
+
+@dataclass
+class ChainResult:
+    """How a chain ended, when, and its decided tries."""
+
+    status: int
+    time_hours: float
+    n_requests: int
+    n_denied: int
+
+
+def request_chain(
+    env: simpy.Environment,
+    auth: Authorization,
+    p_grant: Callable[[float], float],
+    rng: np.random.Generator,
+    cancel_at: float,
+    on_decision: Callable[[float, bool], None] | None = None,
+) -> Generator[simpy.Event, object, ChainResult]:
+    """Tries from ``env.now``: a timeout per decision; ends granted, gave up or cancelled at ``cancel_at``."""
+    s0 = now = env.now
+    give_up = auth.give_up_hours
+    retry = auth.retry_hours
+    dist = auth.decision_delay_hours
+    timeout = env.timeout
+    n_req = n_den = 0
+    while True:
+        d = now + float(rules.draw_delay(rng, dist))
+        if d >= cancel_at:
+            if cancel_at > now:
+                yield timeout(cancel_at - now)
+            return ChainResult(CANCELLED, cancel_at, n_req, n_den)
+        if d > now:
+            yield timeout(d - now)
+        n_req += 1
+        granted = rng.random() < p_grant(d)
+        if on_decision is not None:
+            on_decision(d, granted)
+        if granted:
+            return ChainResult(GRANTED, d, n_req, n_den)
+        n_den += 1
+        now = d + retry
+        if give_up is not None and now - s0 > give_up:
+            return ChainResult(GAVE_UP, d, n_req, n_den)
+        yield timeout(retry)

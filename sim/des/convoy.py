@@ -1,0 +1,132 @@
+"""A convoy on the road (MODEL.md §6): driven segment by segment, one timeout per segment."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass, field
+
+import numpy as np
+import simpy
+
+from sim import rules
+from sim.network import Segment
+
+from .state import BaseState, Replication
+
+ONE = np.ones(1)
+"""One event, as an array: ``rules.count_sum`` needs array input (with scalars ``rng.poisson``
+returns a Python int, which has no ``astype``)."""
+
+
+@dataclass
+class Convoy:
+    """Vehicles of a convoy in groups (escorts, trucks by class, empty trucks, or self-propelled
+    units by class), the units each group carries (``None``: nothing), and who it belongs to."""
+
+    ident: str
+    kind: str  # outbound, return, final
+    lift: str
+    base: BaseState
+    groups: list[int]
+    upt: list[int]
+    aboard: list[int | None]
+    escorted: bool
+    armoured: bool
+    personnel: int | None = None
+    n_trucks: list[bool] = field(default_factory=list)
+    """Which groups are trucks (for ``trucks_lost``)."""
+    hit: list[int] = field(default_factory=list)
+    lost: list[int] = field(default_factory=list)
+    killed_aboard: int = 0
+
+    def __post_init__(self) -> None:
+        self.hit = [0] * len(self.groups)
+        self.lost = [0] * len(self.groups)
+
+
+def convoy(
+    rep: Replication, cv: Convoy, segments: list[Segment], toward_base: bool
+) -> Generator[simpy.Event, object, float]:
+    """Drive ``cv`` over a route (segments base → hub; driven reversed ``toward_base``) from
+    ``env.now``; tally on its base; return the arrival time."""
+    env, static, streams = rep.env, rep.static, rep.streams
+    sc = static.sc
+    eff = sc.threats.effects
+    b = cv.base
+    counts = b.counts
+    depart = env.now
+    rec = rep.recorder
+    if rec is not None:
+        rec.event(env.now, "convoy_depart", b.name, cv.lift, cv.ident, detail=cv.kind)
+    for j, seg in enumerate(reversed(segments) if toward_base else segments):
+        t = env.now
+        n = sum(cv.groups)
+        flags = (cv.escorted, cv.armoured, seg.cleared, rep.air_cover.covered(t))
+        ied_m, amb_m, bd_m, drive = static.segment(seg, n, flags)
+        attacks = streams["attacks"]
+        ied = int(attacks.poisson(ied_m)) if ied_m > 0.0 else 0
+        amb = int(attacks.poisson(amb_m)) if amb_m > 0.0 else 0
+        bd = int(streams["breakdowns"].poisson(bd_m)) if bd_m > 0.0 else 0
+        delay = destroyed = wounded = killed = 0
+        if ied or amb or bd:
+            f = static.factors(flags)
+            effects, delays = streams["effects"], streams["delays"]
+            alive = n
+            for kind, n_ev, e in (("ied", ied, eff.ied), ("ambush", amb, eff.ambush)):
+                for _ in range(n_ev):
+                    vd = min(int(rules.count_sum(effects, ONE, e.vehicles_destroyed, f["vehicle"])[0]), alive)
+                    w = int(rules.count_sum(effects, ONE, e.wounded, f["casualty"])[0])
+                    k = int(rules.count_sum(effects, ONE, e.killed, f["casualty"])[0])
+                    if cv.personnel is not None:
+                        k = min(k, cv.personnel)
+                        cv.personnel -= k
+                        cv.killed_aboard += k
+                    dh = float(rules.draw_delay(delays, e.delay_hours))
+                    alive -= vd
+                    destroyed += vd
+                    wounded += w
+                    killed += k
+                    delay += dh
+                    if rec is not None:
+                        rec.incident(rep, t, drive, kind, cv, seg, toward=toward_base, vd=vd, w=w, k=k, dh=dh)
+            for _ in range(bd):
+                lost = 0
+                p = eff.breakdown.p_vehicle_lost
+                if p > 0.0 and alive > 0:
+                    lost = int(streams["breakdowns"].random() < p)
+                dh = float(rules.draw_delay(delays, eff.breakdown.delay_hours))
+                alive -= lost
+                destroyed += lost
+                delay += dh
+                if rec is not None:
+                    rec.incident(rep, t, drive, "breakdown", cv, seg, toward=toward_base, vd=lost, w=0, k=0, dh=dh)
+            if destroyed:
+                split = rules.hypergeometric_split(effects, cv.groups, destroyed)
+                for gi, h in enumerate(split):
+                    h = int(h)
+                    if not h:
+                        continue
+                    cv.groups[gi] -= h
+                    cv.hit[gi] += h
+                    if cv.n_trucks[gi]:
+                        counts["trucks_lost"] += h
+                    carried = cv.aboard[gi]
+                    if carried is not None:
+                        lost_units = min(h * cv.upt[gi], carried)
+                        cv.aboard[gi] = carried - lost_units
+                        cv.lost[gi] += lost_units
+        end = static.advance(t, drive + delay)
+        if end > t:
+            yield env.timeout(end - t)
+        counts["ied_strikes"] += ied
+        counts["ambushes"] += amb
+        counts["breakdowns"] += bd
+        counts["wounded"] += wounded
+        counts["killed"] += killed
+        counts["vehicles_lost"] += destroyed
+        if rec is not None:
+            rec.leg(rep, cv, j, seg, toward_base, t, end, n, ied, amb, bd, drive, delay)
+    b.road_hours += env.now - depart
+    if rec is not None:
+        rec.event(env.now, "convoy_arrive", b.name, cv.lift, cv.ident, detail=cv.kind)
+    return env.now

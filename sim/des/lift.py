@@ -1,0 +1,190 @@
+"""Truck lifts (MODEL.md §5): a fleet at a hub running rounds to the bases it serves."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from dataclasses import dataclass
+
+import simpy
+
+from sim import rules
+from sim.scenario import Lift
+
+from .authorizations import GRANTED, STATUS, request_chain
+from .convoy import Convoy, convoy
+from .state import BaseState, Replication, late
+
+
+@dataclass
+class Round:
+    """One round of a lift: its target base, convoys and the departures from the base so far."""
+
+    lift: str
+    index: int
+    base: BaseState
+    n_convoys: int
+    previous_departure_hours: float = -math.inf
+
+
+def choose(rep: Replication, bases: list[BaseState], g: float) -> tuple[BaseState | None, bool]:
+    """The round's target at grant time ``g`` (earliest known leave-by), and whether to idle."""
+    best, best_leave, idle = None, math.inf, False
+    for b in bases:
+        leave, cutoff = b.known(g)
+        if not g < cutoff:
+            continue
+        wf = rep.static.withdraw_from[b.name]
+        if wf <= g and b.pool_total() > 0 and leave < best_leave:
+            best, best_leave = b, leave
+        if wf > g or b.n_open_cargo_chains > 0:
+            idle = True
+    return best, idle and best is None
+
+
+def lift(rep: Replication, name: str, spec: Lift) -> Generator[simpy.Event, object, None]:
+    """The lift's rounds: authorization, target, convoys out and back, until it stands down."""
+    env, static = rep.env, rep.static
+    sc = static.sc
+    bases = [rep.bases[b] for b in spec.serves]
+    start = min(static.withdraw_from[b] for b in spec.serves)
+    if spec.available_from is not None:
+        start = max(start, sc.hours(spec.available_from))
+    if start > env.now:
+        yield env.timeout(start - env.now)
+    big, q = sc.convoy.max_vehicles, sc.convoy.escorts_per_convoy
+    spacing = sc.convoy.min_spacing_hours
+    auth = sc.road_movements
+    latest_cutoff = max(static.planned_cutoff[b] for b in spec.serves)
+    trucks = spec.trucks
+    rec = rep.recorder
+    for index in range(10**9):
+        n_req = 0
+        if auth.required:
+            on_decision = None
+            if rec is not None:
+                def on_decision(d: float, ok: bool) -> None:
+                    rec.event(d, "road_request", None, name, None, detail="granted" if ok else "denied")
+            res = yield from request_chain(
+                env, auth, static.p_road, rep.streams["road_movements"], latest_cutoff, on_decision)
+            n_req = res.n_requests
+            if res.status != GRANTED:
+                bases[0].counts["road_requests"] += n_req
+                if rec is not None:
+                    rec.event(res.time_hours, "road_request", None, name, None, detail=STATUS[res.status])
+                return
+        yield late(env)
+        g = env.now
+        target, idle = choose(rep, bases, g)
+        (target or bases[0]).counts["road_requests"] += n_req
+        if target is None:
+            if not idle:
+                return
+            yield env.timeout(spec.idle_check_hours)
+            continue
+        pool = {c: target.pool[c] for c in static.truck_classes}
+        n = min(int(rules.truckloads(sc, pool)), trucks)
+        k = -(-n // (big - q)) if big > q else 0
+        if q > 0:
+            k = min(k, spec.escorts // q)
+        if k == 0:
+            return
+        rnd = Round(name, index, target, k)
+        procs = [
+            env.process(lift_convoy(rep, rnd, i, int(rules.split_even(n, k, i)), g + i * spacing))
+            for i in range(k)
+        ]
+        done = yield env.all_of(procs)
+        trucks -= sum(done.values())
+
+
+def loading(env: simpy.Environment, teams: simpy.Resource, trucks: int, hours: float) -> simpy.Event:
+    """Load ``trucks`` trucks, each holding one of the base's loading teams (a Resource) for
+    ``hours``; the returned event fires when the last truck is loaded, so the makespan
+    ``ceil(trucks / teams) · hours`` emerges from the Resource. Callbacks, not processes: a truck
+    costs three events (team request, loading timeout, release)."""
+    done = env.event()
+    left = [trucks]
+
+    def loaded(req: simpy.Event) -> None:
+        teams.release(req)
+        left[0] -= 1
+        if left[0] == 0:
+            done.succeed()
+
+    def start(req: simpy.Event) -> None:
+        env.timeout(hours).callbacks.append(lambda _ev: loaded(req))
+
+    for _ in range(trucks):
+        teams.request().callbacks.append(start)
+    return done
+
+
+def lift_convoy(
+    rep: Replication, rnd: Round, i: int, trucks: int, depart_hours: float
+) -> Generator[simpy.Event, object, int]:
+    """Convoy ``i`` of a round: out to the base, loaded, back to the hub. Returns trucks destroyed."""
+    env, static = rep.env, rep.static
+    sc = static.sc
+    b = rnd.base
+    q = sc.convoy.escorts_per_convoy
+    route = static.routes[b.name]
+    ident = f"{rnd.lift}/r{rnd.index}/c{i}"
+    rec = rep.recorder
+    if depart_hours > env.now:
+        yield env.timeout(depart_hours - env.now)
+    b.counts["convoys"] += 1
+    out = Convoy(ident, "outbound", rnd.lift, b, [q, trucks], [1, 1], [None, None], q > 0, False,
+                 n_trucks=[False, True])
+    yield from convoy(rep, out, route, True)
+    arrival = env.now
+    # escorts destroyed are replaced: every leg starts with q escorts (as the batch engine does)
+    trucks = out.groups[1]
+    destroyed = out.hit[1]
+    # convoys arriving together are loaded in convoy order
+    yield late(env, rank=i / (rnd.n_convoys + 1))
+    got = {c: 0 for c in static.truck_classes}
+    took = dict(got)
+    with b.area.request() as req:
+        yield req
+        yield late(env)
+        s = env.now
+        ready = arrival
+        if s < b.cutoff_hours:
+            got_a, took_a = rules.load(sc, dict(b.pool), trucks)
+            got = {c: int(got_a[c]) for c in static.truck_classes}
+            took = {c: int(took_a[c]) for c in static.truck_classes}
+            for c in static.truck_classes:
+                b.pool[c] -= got[c]
+            used = sum(took.values())
+            if rec is not None:
+                rec.event(s, "loading_start", b.name, rnd.lift, ident, detail=f"trucks={used} units={sum(got.values())}")
+            if used:
+                hours = sc.bases[b.name].loading.hours_per_truck_load
+                proc = loading(env, b.teams, used, hours)
+                if sum(got.values()):
+                    b.loads_pending.append(proc)
+                b.check_done()
+                yield proc
+                if sum(got.values()):
+                    b.last_load_end_hours = max(b.last_load_end_hours, env.now)
+            if rec is not None:
+                rec.event(env.now, "loading_end", b.name, rnd.lift, ident)
+            ready = env.now
+        depart = max(ready, rnd.previous_departure_hours + sc.convoy.min_spacing_hours)
+        rnd.previous_departure_hours = depart
+    if depart > env.now:
+        yield env.timeout(depart - env.now)
+    classes = static.truck_classes
+    empty = trucks - sum(took.values())
+    back = Convoy(ident, "return", rnd.lift, b, [q, *(took[c] for c in classes), empty],
+                  [1, *(static.upt[c] for c in classes), 1], [None, *(got[c] for c in classes), None],
+                  q > 0, False, n_trucks=[False, *(True for _ in classes), True])
+    yield from convoy(rep, back, route, False)
+    for ic, c in enumerate(classes):
+        lost = back.lost[ic + 1]
+        b.add_fate(c, "lost", lost)
+        b.add_fate(c, "road", got[c] - lost)
+    if sum(got.values()):
+        b.last_arrival_hours = max(b.last_arrival_hours, env.now)
+    return destroyed + sum(back.hit[1:])

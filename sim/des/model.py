@@ -1,0 +1,82 @@
+"""One replication's environment: the bases, flights, lifts and early exits as SimPy processes."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import simpy
+
+from sim import outcomes, rules
+from sim.scenario import Scenario
+from sim.streams import Streams
+
+from .air_cover import AirCoverDays
+from .base import base_withdrawal, early_exit
+from .flights import flight_plan
+from .lift import lift
+from .state import BaseState, Replication, Static
+
+
+def build(static: Static, seed: int, index: int, point: int = 0, crn: bool = True,
+          recorder: object | None = None) -> Replication:
+    """The environment of replication ``index`` with every process started."""
+    sc = static.sc
+    streams = Streams(seed, "des", unit=index, point=point, crn=crn)
+    env = simpy.Environment(initial_time=static.start_hours)
+    rep = Replication(static, env, streams, index, {}, AirCoverDays(static, streams), recorder)
+    exit_rng = streams["early_exit"]
+    for name in static.bases:
+        base = sc.bases[name]
+        ex = rules.early_exit(sc, base, exit_rng, 1)
+        open_cargo = {c: 0 for c in static.truck_classes}
+        n_open = 0
+        for s in static.sorties[name]:
+            if s.kind == "cargo":
+                open_cargo[s.cargo_class] += s.amount
+                n_open += 1
+        start = static.road_start[name]
+        b = BaseState(
+            name=name,
+            trigger_hours=float(ex.trigger_hours[0]),
+            leave_by_hours=float(ex.leave_by_hours[0]),
+            cutoff_hours=float(ex.cutoff_hours[0]),
+            forced=bool(ex.forced[0]),
+            planned_leave_hours=static.planned_leave[name],
+            planned_cutoff_hours=static.planned_cutoff[name],
+            pool={c: start[c] for c in static.truck_classes},
+            open_cargo=open_cargo,
+            n_open_cargo_chains=n_open,
+        )
+        b.cargo_done = env.event()
+        b.area = simpy.Resource(env, capacity=1)
+        b.teams = simpy.Resource(env, capacity=base.loading.teams)
+        rep.bases[name] = b
+    for b in rep.bases.values():
+        if math.isfinite(b.trigger_hours):
+            env.process(early_exit(rep, b))
+        flight_plan(rep, b)
+    for name, spec in sc.fleet.lifts.items():
+        env.process(lift(rep, name, spec))
+    for b in rep.bases.values():
+        env.process(base_withdrawal(rep, b))
+    return rep
+
+
+def run_replication(static: Static, seed: int, index: int, point: int = 0, crn: bool = True,
+                    recorder: object | None = None) -> tuple[list[dict], Replication]:
+    """Run replication ``index`` to the end; its result rows (one per base) and its state."""
+    rep = build(static, seed, index, point, crn, recorder)
+    rep.env.run()
+    return [rep.row(b, point) for b in rep.bases.values()], rep
+
+
+def simulate(sc: Scenario, first: int, count: int, seed: int, point: int = 0, crn: bool = True) -> pd.DataFrame:
+    """The per-base table (``outcomes.base_columns``) of replications ``first .. first+count-1``."""
+    static = Static(sc)
+    rows: list[dict] = []
+    for index in range(first, first + count):
+        rows.extend(run_replication(static, seed, index, point, crn)[0])
+    if not rows:
+        return pd.DataFrame(columns=outcomes.base_columns(sc))
+    return outcomes.finish_bases(sc, pd.DataFrame(rows))

@@ -1,0 +1,204 @@
+"""Per-scenario facts (computed once) and per-replication state and bookkeeping of the SimPy engine."""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+import simpy
+
+from sim import rules
+from sim.network import Segment, routes
+from sim.scenario import FATES, AirCover, Authorization, Scenario
+from sim.streams import Streams
+
+LATE = 2
+"""Event priority after SimPy's NORMAL (1): decisions taken once everything else at that instant ran."""
+
+
+def late(env: simpy.Environment, delay: float = 0.0, rank: float = 0.0) -> simpy.Event:
+    """An event processed after all ordinary events of its instant (ties ordered by ``rank`` < 1)."""
+    ev = simpy.Event(env)
+    ev._ok = True
+    ev._value = None
+    env.schedule(ev, LATE + rank, delay)
+    return ev
+
+
+class PGrant:
+    """``rules.p_grant_at`` as a step function: evaluated once at each period boundary."""
+
+    def __init__(self, sc: Scenario, auth: Authorization | AirCover) -> None:
+        bounds = set()
+        for period in auth.p_grant_periods:
+            bounds.add(sc.hours(period.from_))
+            if period.until is not None:
+                bounds.add(sc.hours(period.until))
+        self.bounds = sorted(bounds)
+        self.first = float(auth.p_grant)
+        self.values = [float(rules.p_grant_at(sc, auth, b)) for b in self.bounds]
+
+    def __call__(self, t: float) -> float:
+        i = bisect_right(self.bounds, t)
+        return self.first if i == 0 else self.values[i - 1]
+
+
+class Static:
+    """What one scenario fixes for every replication: plans, routes, classes, cached road arithmetic."""
+
+    def __init__(self, sc: Scenario) -> None:
+        self.sc = sc
+        self.bases = list(sc.bases)
+        self.classes = rules.class_order(sc)
+        self.truck_classes = [c for c in self.classes if not sc.cargo_classes[c].self_propelled]
+        self.sp_classes = [c for c in self.classes if sc.cargo_classes[c].self_propelled]
+        self.upt = {c: sc.cargo_classes[c].units_per_truck for c in sc.cargo_classes}
+        self.routes: dict[str, list[Segment]] = routes(sc)
+        self.sorties = {b: rules.sorties(sc, sc.bases[b]) for b in self.bases}
+        self.road_start = {b: rules.road_cargo(sc, sc.bases[b]) for b in self.bases}
+        self.withdraw_from = {b: sc.hours(sc.bases[b].withdraw_from) for b in self.bases}
+        self.planned_leave = {b: sc.hours(sc.bases[b].leave_by) for b in self.bases}
+        self.planned_cutoff = {
+            b: self.planned_leave[b] - sc.bases[b].destruction.lead_hours for b in self.bases
+        }
+        self.p_flights = PGrant(sc, sc.flights)
+        self.p_road = PGrant(sc, sc.road_movements)
+        self.p_air_cover = PGrant(sc, sc.air_cover)
+        self.hour0 = rules.hour0(sc)
+        self.daylight_only = sc.convoy.daylight_only
+        self.day_start = float(sc.calendar.daylight.start_hour)
+        self.day_end = float(sc.calendar.daylight.end_hour)
+        self.lift_of = {b: name for name, lift in sc.fleet.lifts.items() for b in lift.serves}
+        times = [0.0, *self.withdraw_from.values()]
+        times += [sc.hours(lift.available_from) for lift in sc.fleet.lifts.values() if lift.available_from]
+        self.start_hours = min(times)
+        self._factors: dict[tuple, dict[str, float]] = {}
+        self._segments: dict[tuple, tuple[float, float, float, float]] = {}
+
+    def factors(self, flags: tuple[bool, bool, bool, bool]) -> dict[str, float]:
+        """``rules.active_factors`` for (escort, armour, cleared, air cover), as floats."""
+        f = self._factors.get(flags)
+        if f is None:
+            f = {k: float(v) for k, v in rules.active_factors(self.sc, *flags).items()}
+            self._factors[flags] = f
+        return f
+
+    def segment(self, seg: Segment, n: int, flags: tuple[bool, bool, bool, bool]) -> tuple[float, ...]:
+        """Expected IED strikes, ambushes, breakdowns and the drive hours of ``n`` vehicles on ``seg``."""
+        key = (id(seg), n, flags)
+        out = self._segments.get(key)
+        if out is None:
+            f = self.factors(flags)
+            ied, amb, bd = rules.segment_means(self.sc, seg, n, f)
+            out = (float(ied), float(amb), float(bd), float(rules.drive_hours(self.sc, seg, n, f)))
+            self._segments[key] = out
+        return out
+
+    def advance(self, t: float, active_hours: float) -> float:
+        """``rules.advance`` for one convoy, on Python floats.
+
+        The same operations as ``rules.advance`` in the same order (tests check bit-equality on
+        random and boundary inputs); numpy on 0-d arrays costs about 20 µs a call, this about 1.
+        """
+        if not self.daylight_only:
+            return t + active_hours
+        if active_hours <= 0.0:
+            return t
+        s, e, h0 = self.day_start, self.day_end, self.hour0
+        local = t + h0
+        day = math.floor(local / 24.0)
+        tod = local - day * 24.0
+        if tod < s:
+            tod = s
+        elif tod >= e:
+            day += 1
+            tod = s
+        rest = active_hours - (e - tod)
+        if rest <= 0.0:
+            return day * 24.0 + tod + active_hours - h0
+        length = e - s
+        k = max(math.ceil(max(rest, 0.0) / length) - 1.0, 0.0)
+        return (day + 1 + k) * 24.0 + s + (rest - k * length) - h0
+
+
+COUNT_KEYS = (
+    "ied_strikes", "ambushes", "breakdowns", "wounded", "killed", "vehicles_lost", "trucks_lost",
+    "personnel_air", "personnel_road", "personnel_killed", "convoys", "flight_requests",
+    "flights_granted", "flights_denied", "road_requests",
+)
+
+
+@dataclass
+class BaseState:
+    """One base in one replication: exit times, the road pool, what happened to everything."""
+
+    name: str
+    trigger_hours: float
+    leave_by_hours: float
+    cutoff_hours: float
+    forced: bool
+    planned_leave_hours: float
+    planned_cutoff_hours: float
+    pool: dict[str, int]
+    open_cargo: dict[str, int]
+    """Units of cargo sorties whose chain is not resolved yet (cancelled at the cut-off)."""
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_KEYS, 0))
+    fates: dict[tuple[str, str], int] = field(default_factory=dict)
+    n_open_cargo_chains: int = 0
+    cargo_done: simpy.Event | None = None
+    area: simpy.Resource | None = None
+    teams: simpy.Resource | None = None
+    personnel_chains: list = field(default_factory=list)
+    loads_pending: list = field(default_factory=list)
+    last_load_end_hours: float = -math.inf
+    last_resolved_hours: float = -math.inf
+    last_arrival_hours: float = -math.inf
+    road_hours: float = 0.0
+    exit_hours: float = math.nan
+
+    def known(self, t: float) -> tuple[float, float]:
+        """Leave-by and cut-off as known at time ``t`` (the planned ones before the trigger)."""
+        if t < self.trigger_hours:
+            return self.planned_leave_hours, self.planned_cutoff_hours
+        return self.leave_by_hours, self.cutoff_hours
+
+    def add_fate(self, cls: str, fate: str, units: int) -> None:
+        if units:
+            key = (cls, fate)
+            self.fates[key] = self.fates.get(key, 0) + int(units)
+
+    def pool_total(self) -> int:
+        return sum(self.pool.values())
+
+    def check_done(self) -> None:
+        """Trigger ``cargo_done`` once no road cargo waits and every cargo flight chain is resolved."""
+        if (self.cargo_done is not None and not self.cargo_done.triggered
+                and self.n_open_cargo_chains == 0 and self.pool_total() == 0):
+            self.cargo_done.succeed()
+
+
+@dataclass
+class Replication:
+    """Everything one replication's processes share."""
+
+    static: Static
+    env: simpy.Environment
+    streams: Streams
+    index: int
+    bases: dict[str, BaseState]
+    air_cover: object
+    recorder: object | None = None
+
+    def row(self, b: BaseState, point: int) -> dict:
+        """The result row of base ``b`` (columns of ``outcomes.base_columns`` before ``finish_bases``)."""
+        last = b.last_arrival_hours if math.isfinite(b.last_arrival_hours) else b.exit_hours
+        row = {
+            "point": point, "replication": self.index, "base": b.name, "forced_early": b.forced,
+            "exit_hours": b.exit_hours, "leave_by_hours": b.leave_by_hours,
+            "last_arrival_hours": last, "road_hours": b.road_hours, **b.counts,
+        }
+        for c in self.static.sc.cargo_classes:
+            for f in FATES:
+                row[f"cargo_{c}_{f}"] = b.fates.get((c, f), 0)
+        return row

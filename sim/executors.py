@@ -1,0 +1,212 @@
+"""Executors: how chunks of replications are run. In-process, local processes, or Dask.
+
+The model does not know how it is executed. A ``Task`` is one chunk (a sweep point × a group of
+units); every executor maps ``run_task`` over tasks and yields ``(task, bases table)`` as chunks
+finish, so results stream to the store. Units own their random streams, so the tables are the same
+whatever the executor, the number of workers or the order in which chunks finish.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import secrets
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import pandas as pd
+
+from sim.engine import Unit, units
+from sim.scenario import Scenario
+
+Simulate = Callable[..., pd.DataFrame]
+"""``simulate(sc, engine, unit, seed, point, crn) -> bases table``; ``sim.engine.simulate_unit``
+unless a test passes a module-level fake."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """One chunk: the units ``units`` of sweep point ``point`` of scenario ``scenario``."""
+
+    part_id: str
+    point: int
+    scenario: Scenario
+    engine: str
+    units: tuple[Unit, ...]
+    seed: int
+    crn: bool = True
+
+    @property
+    def replications(self) -> int:
+        return sum(u.count for u in self.units)
+
+
+def run_task(task: Task, simulate: Simulate | None = None) -> pd.DataFrame:
+    """The per-base table of every unit of ``task``, in unit order."""
+    if simulate is None:
+        from sim.engine import simulate_unit as simulate
+    frames = [simulate(task.scenario, task.engine, u, task.seed, task.point, task.crn) for u in task.units]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+class Executor(Protocol):
+    """Runs tasks and yields ``(task, table)`` as they finish."""
+
+    workers: int
+
+    def run(self, tasks: Iterable[Task], simulate: Simulate | None = None) -> Iterator[tuple[Task, pd.DataFrame]]:
+        ...
+
+    def close(self) -> None:
+        ...
+
+
+class SerialExecutor:
+    """In the calling process, one task after another (the default)."""
+
+    workers = 1
+
+    def run(self, tasks: Iterable[Task], simulate: Simulate | None = None) -> Iterator[tuple[Task, pd.DataFrame]]:
+        for t in tasks:
+            yield t, run_task(t, simulate)
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> SerialExecutor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _window(tasks: list[Task], submit: Callable[[Task], Future], limit: int) -> Iterator[tuple[Task, Any]]:
+    """Keep at most ``limit`` futures in flight; yield ``(task, result)`` as each finishes."""
+    pending: dict[Future, Task] = {}
+    it = iter(tasks)
+    for t in it:
+        pending[submit(t)] = t
+        if len(pending) >= limit:
+            break
+    while pending:
+        done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+        for f in done:
+            t = pending.pop(f)
+            yield t, f.result()
+            nxt = next(it, None)
+            if nxt is not None:
+                pending[submit(nxt)] = nxt
+
+
+class ProcessExecutor:
+    """Local worker processes (``spawn``, so it behaves the same on every platform)."""
+
+    def __init__(self, workers: int = 2) -> None:
+        if workers < 1:
+            raise ValueError("workers must be at least 1")
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _get_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            ctx = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+        return self._pool
+
+    def run(self, tasks: Iterable[Task], simulate: Simulate | None = None) -> Iterator[tuple[Task, pd.DataFrame]]:
+        pool = self._get_pool()
+        yield from _window(list(tasks), lambda t: pool.submit(run_task, t, simulate), 4 * self.workers)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> ProcessExecutor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class DaskExecutor:
+    """A Dask cluster: ``address=None`` or ``"local"`` starts a LocalCluster of ``workers``
+    processes with one thread each; ``"tcp://host:port"`` connects to a running scheduler."""
+
+    def __init__(self, address: str | None = None, workers: int = 2) -> None:
+        from distributed import Client, LocalCluster
+
+        self._cluster = None
+        if address in (None, "local"):
+            self._cluster = LocalCluster(n_workers=workers, processes=True, threads_per_worker=1,
+                                         dashboard_address=None)
+            self.client = Client(self._cluster)
+        else:
+            self.client = Client(address)
+        self.workers = max(1, len(self.client.scheduler_info().get("workers", {})) or workers)
+
+    def run(self, tasks: Iterable[Task], simulate: Simulate | None = None) -> Iterator[tuple[Task, pd.DataFrame]]:
+        from distributed import as_completed
+
+        task_list = list(tasks)
+        if not task_list:
+            return
+        futures = {}
+        batch = secrets.token_hex(4)
+        for t in task_list:
+            f = self.client.submit(run_task, t, simulate, key=f"withdrawal-sim-{batch}-{t.part_id}", pure=False)
+            futures[f.key] = (f, t)
+        for f in as_completed([f for f, _ in futures.values()]):
+            task = futures[f.key][1]
+            yield task, f.result()
+            f.release()
+
+    def close(self) -> None:
+        self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+    def __enter__(self) -> DaskExecutor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def make_executor(workers: int | None = None, dask: str | None = None) -> SerialExecutor | ProcessExecutor | DaskExecutor:
+    """The executor for CLI flags: ``--dask ADDRESS`` wins, then ``--workers N`` (> 1), else serial."""
+    if dask:
+        return DaskExecutor(dask, workers or 2)
+    if workers and workers > 1:
+        return ProcessExecutor(workers)
+    return SerialExecutor()
+
+
+DES_CHUNK_REPLICATIONS = 50
+"""Replications per chunk (one Parquet part) for the SimPy engine; a batch chunk is one block."""
+
+
+def chunks(engine: str, replications: int, chunk_replications: int | None = None) -> list[tuple[Unit, ...]]:
+    """Consecutive units grouped into chunks of about ``chunk_replications`` replications."""
+    us = units(engine, replications)
+    if not us:
+        return []
+    size = chunk_replications or (DES_CHUNK_REPLICATIONS if engine == "des" else us[0].count)
+    per = max(1, size // max(1, us[0].count))
+    return [tuple(us[i:i + per]) for i in range(0, len(us), per)]
+
+
+def part_id(point: int, chunk: tuple[Unit, ...]) -> str:
+    """The store part id of a chunk: point and first unit, zero-padded so they sort naturally."""
+    return f"p{point:06d}-u{chunk[0].index:07d}"
+
+
+def tasks_for(
+    scenarios: list[Scenario], points: list[int], engine: str, replications: int, seed: int,
+    crn: bool = True, chunk_replications: int | None = None,
+) -> list[Task]:
+    """Every chunk of every point, point-major."""
+    cs = chunks(engine, replications, chunk_replications)
+    return [Task(part_id(p, c), p, sc, engine, c, seed, crn) for sc, p in zip(scenarios, points, strict=True) for c in cs]
+

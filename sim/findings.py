@@ -1,0 +1,312 @@
+"""The findings: phase 2 and Kidal outcomes, and the paired effect of each counterfactual.
+
+``python -m sim.findings`` prints the tables; ``--write`` puts them into ``scenarios/README.md``
+between the ``findings`` markers; ``--check`` exits 1 if the shipped tables differ from fresh ones;
+``--baselines`` rewrites the pinned regression baselines in ``tests/baselines/``.
+
+Counterfactuals are override files (``scenarios/counterfactuals/*.yaml``: a YAML mapping of dotted
+path → value, applied with ``sim.loader.apply_overrides``). Each effect is paired: baseline and
+variant run with the same seed, the same replications and common random numbers (``crn=True``), the
+difference is taken per replication, and its mean gets a normal 95 % CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim import outcomes
+from sim.calibration import ROOT, read_section, simulate_runs, update_readme, write_atomic
+from sim.engine import DEFAULT_ENGINE
+from sim.loader import ScenarioError, apply_overrides, read_yaml, validate
+from sim.scenario import Scenario
+
+SCENARIOS: dict[str, Path] = {
+    "kidal_2023": ROOT / "scenarios" / "kidal_2023.yaml",
+    "minusma_phase2_2023": ROOT / "scenarios" / "minusma_phase2_2023.yaml",
+}
+SHIPPED: dict[str, Path] = {
+    **SCENARIOS,
+    "minusma_phase1_2023": ROOT / "scenarios" / "minusma_phase1_2023.yaml",
+}
+COUNTERFACTUAL_DIR = ROOT / "scenarios" / "counterfactuals"
+BASELINE_DIR = ROOT / "tests" / "baselines"
+BASELINE_REPLICATIONS: dict[str, int] = {"des": 32, "batch": 256}
+"""Replications of the pinned regression baselines per engine (small: the tests rerun them)."""
+
+
+@dataclass(frozen=True)
+class Counterfactual:
+    """A named change, as one override file per scenario it applies to."""
+
+    label: str
+    files: Mapping[str, str]
+
+
+COUNTERFACTUALS: tuple[Counterfactual, ...] = (
+    Counterfactual("flights granted at the pre-withdrawal rate (75.9 %)",
+                   {"kidal_2023": "flights_prewithdrawal_rate.yaml",
+                    "minusma_phase2_2023": "flights_prewithdrawal_rate.yaml"}),
+    Counterfactual("200 Gao trucks released on 24 Sep",
+                   {"kidal_2023": "trucks_released.yaml", "minusma_phase2_2023": "trucks_released.yaml"}),
+    Counterfactual("no early-exit pressure",
+                   {"kidal_2023": "no_early_exit_kidal.yaml", "minusma_phase2_2023": "no_early_exit_phase2.yaml"}),
+    Counterfactual("convoys of at most 50 vehicles",
+                   {"kidal_2023": "convoy_50.yaml", "minusma_phase2_2023": "convoy_50.yaml"}),
+    Counterfactual("convoys of at most 100 vehicles",
+                   {"kidal_2023": "convoy_100.yaml", "minusma_phase2_2023": "convoy_100.yaml"}),
+    Counterfactual("convoys of at most 150 vehicles",
+                   {"kidal_2023": "convoy_150.yaml", "minusma_phase2_2023": "convoy_150.yaml"}),
+    Counterfactual("route clearance Anefis–Tarkint",
+                   {"kidal_2023": "clearance_anefis_tarkint.yaml",
+                    "minusma_phase2_2023": "clearance_anefis_tarkint.yaml"}),
+    Counterfactual("leaving two weeks earlier",
+                   {"kidal_2023": "earlier_2w_kidal.yaml", "minusma_phase2_2023": "earlier_2w_phase2.yaml"}),
+)
+
+
+# -- override files -----------------------------------------------------------------------------
+
+
+def load_override_file(path: str | Path) -> dict[str, Any]:
+    """A counterfactual file: a YAML mapping of dotted parameter path → value."""
+    data = read_yaml(path)
+    for key in data:
+        if not isinstance(key, str) or not key.strip() or key != key.strip():
+            raise ScenarioError(path, str(key), "a counterfactual key is a dotted parameter path, e.g. flights.p_grant")
+    return data
+
+
+def variant_scenario(raw: dict[str, Any], override_file: str | Path) -> Scenario:
+    """The scenario ``raw`` with the overrides of ``override_file`` applied and validated."""
+    try:
+        return validate(apply_overrides(raw, load_override_file(override_file)), override_file)
+    except ScenarioError as exc:
+        if exc.file == "<scenario>":
+            raise ScenarioError(override_file, exc.field, exc.message) from None
+        raise
+
+
+# -- metrics ------------------------------------------------------------------------------------
+
+
+def _cargo_sum(fate: str) -> Callable[[pd.DataFrame], np.ndarray]:
+    def get(runs: pd.DataFrame) -> np.ndarray:
+        cols = [c for c in runs.columns if c.startswith("cargo_") and c.endswith(f"_{fate}")]
+        return runs[cols].sum(axis=1).to_numpy(float)
+
+    return get
+
+
+def _col(name: str, scale: float = 1.0) -> Callable[[pd.DataFrame], np.ndarray]:
+    def get(runs: pd.DataFrame) -> np.ndarray:
+        return runs[name].to_numpy(float) * scale
+
+    return get
+
+
+METRICS: dict[str, tuple[str, Callable[[pd.DataFrame], np.ndarray]]] = {
+    "on_time": ("P(out by 31 Dec)", lambda r: r["on_time"].to_numpy(bool)),
+    "completion_day": ("completion (days after 1 Oct 2023)", _col("completion_day")),
+    "n_forced_early": ("bases forced out early", _col("n_forced_early")),
+    "wounded": ("wounded", _col("wounded")),
+    "killed": ("killed", _col("killed")),
+    "strikes": ("strikes (IED + ambush)", lambda r: (r["ied_strikes"] + r["ambushes"]).to_numpy(float)),
+    "vehicles_lost": ("vehicles lost on the road", _col("vehicles_lost")),
+    "destroyed": ("cargo units destroyed", _cargo_sum("destroyed")),
+    "abandoned": ("cargo units abandoned", _cargo_sum("abandoned")),
+    "destroyed_musd": ("value destroyed (M USD)", _col("destroyed_value_usd", 1e-6)),
+    "abandoned_musd": ("value abandoned (M USD)", _col("abandoned_value_usd", 1e-6)),
+    "personnel_air": ("personnel out by air", _col("personnel_air")),
+}
+EFFECT_METRICS: tuple[str, ...] = (
+    "on_time", "completion_day", "wounded", "killed", "strikes", "destroyed", "abandoned",
+)
+
+
+EPOCH = dt.datetime(2023, 10, 1)
+"""Completion is reported as days after this fixed date, so that variants that move
+``calendar.start`` (leaving earlier) stay comparable with their baseline."""
+
+
+def with_completion_day(sc: Scenario, runs: pd.DataFrame) -> pd.DataFrame:
+    """``runs`` plus ``completion_day``: completion in days after ``EPOCH``."""
+    offset_hours = (sc.calendar.start - EPOCH).total_seconds() / 3600.0
+    out = runs.copy()
+    out["completion_day"] = (out["completion_hours"].to_numpy(float) + offset_hours) / 24.0
+    return out
+
+
+def headline_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """Mean with 95 % CI (Wilson for probabilities) and 5/50/95 % quantiles of each metric."""
+    rows = []
+    for key, (label, get) in METRICS.items():
+        rows.append({"metric": key, "label": label, **outcomes.describe(get(runs))})
+    return pd.DataFrame(rows)
+
+
+def paired_effects(base: pd.DataFrame, var: pd.DataFrame, metrics: tuple[str, ...] = EFFECT_METRICS) -> pd.DataFrame:
+    """Variant − baseline per replication (same replication indices), mean and normal 95 % CI."""
+    if not np.array_equal(base["replication"].to_numpy(), var["replication"].to_numpy()):
+        raise ValueError("paired runs must have the same replications in the same order")
+    rows = []
+    for key in metrics:
+        label, get = METRICS[key]
+        d = get(var).astype(float) - get(base).astype(float)
+        desc = outcomes.describe(d)
+        rows.append({"metric": key, "label": label, "diff_mean": desc["mean"],
+                     "ci_low": desc["ci_low"], "ci_high": desc["ci_high"], "n": desc["n"]})
+    return pd.DataFrame(rows)
+
+
+# -- Markdown -----------------------------------------------------------------------------------
+
+
+def _f(x: float, digits: int = 2) -> str:
+    if not np.isfinite(x):
+        return "–"
+    v = round(float(x), digits)
+    return f"{0.0 if v == 0 else v:.{digits}f}"
+
+
+def headline_markdown(table: pd.DataFrame) -> list[str]:
+    lines = ["| outcome | mean | 95 % CI | 5 % | median | 95 % |", "|---|---|---|---|---|---|"]
+    for r in table.itertuples():
+        if r.metric == "on_time":
+            lines.append(f"| {r.label} | {_f(r.mean, 3)} | {_f(r.ci_low, 3)}–{_f(r.ci_high, 3)} | | | |")
+        else:
+            lines.append(f"| {r.label} | {_f(r.mean)} | {_f(r.ci_low)}–{_f(r.ci_high)} | "
+                         f"{_f(r.q05, 1)} | {_f(r.q50, 1)} | {_f(r.q95, 1)} |")
+    return lines
+
+
+def effects_markdown(effects: Mapping[str, pd.DataFrame]) -> list[str]:
+    head = "| counterfactual | " + " | ".join(METRICS[m][0] for m in EFFECT_METRICS) + " |"
+    lines = [head, "|---|" + "---|" * len(EFFECT_METRICS)]
+    for label, tab in effects.items():
+        cells = []
+        for r in tab.itertuples():
+            digits = 3 if r.metric == "on_time" else 2
+            cells.append(f"{_f(r.diff_mean, digits)} ({_f(r.ci_low, digits)} to {_f(r.ci_high, digits)})")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def scenario_findings(
+    name: str, engine: str, replications: int | None, seed: int | None
+) -> tuple[Scenario, int, int, pd.DataFrame, dict[str, pd.DataFrame]]:
+    """Headline table and paired effects of every counterfactual for one scenario."""
+    path = SCENARIOS[name]
+    raw = read_yaml(path)
+    sc = validate(raw, path)
+    n = sc.run.replications if replications is None else int(replications)
+    s = sc.run.seed if seed is None else int(seed)
+    base_runs = with_completion_day(sc, simulate_runs(sc, engine, n, s)[1])
+    effects: dict[str, pd.DataFrame] = {}
+    for cf in COUNTERFACTUALS:
+        file = cf.files.get(name)
+        if file is None:
+            continue
+        var = variant_scenario(raw, COUNTERFACTUAL_DIR / file)
+        var_runs = with_completion_day(var, simulate_runs(var, engine, n, s)[1])
+        effects[f"{cf.label} (`{file}`)"] = paired_effects(base_runs, var_runs)
+    return sc, n, s, headline_table(base_runs), effects
+
+
+def findings_markdown(engine: str = DEFAULT_ENGINE, replications: int | None = None, seed: int | None = None) -> str:
+    """The findings section of ``scenarios/README.md``."""
+    out: list[str] = []
+    for name in SCENARIOS:
+        sc, n, s, head, effects = scenario_findings(name, engine, replications, seed)
+        out += [
+            f"#### `{name}`", "",
+            f"Engine `{engine}`, seed {s}, {n} replications (`python -m sim.findings --write`).", "",
+            *headline_markdown(head), "",
+            "Paired effect of each counterfactual (variant − baseline; mean and 95 % CI over the same "
+            f"{n} replications with common random numbers):", "",
+            *effects_markdown(effects), "",
+        ]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+# -- regression baselines -----------------------------------------------------------------------
+
+
+def baseline_values(path: str | Path, engine: str, replications: int, seed: int) -> dict[str, float]:
+    """Means of every numeric column of the runs table: deterministic for a seed and engine."""
+    sc = validate(read_yaml(path), path)
+    _, runs = simulate_runs(sc, engine, replications, seed)
+    cols = [c for c in outcomes.run_columns(sc) if c not in ("point", "replication")]
+    return {c: float(runs[c].astype(float).mean()) for c in cols}
+
+
+def baseline_path(name: str, engine: str) -> Path:
+    return BASELINE_DIR / f"{name}.{engine}.json"
+
+
+def baseline_record(name: str, engine: str) -> dict[str, Any]:
+    """The baseline of a shipped scenario for one engine, with the settings that produced it."""
+    path = SHIPPED[name]
+    seed = validate(read_yaml(path), path).run.seed
+    n = BASELINE_REPLICATIONS[engine]
+    return {"scenario": name, "engine": engine, "seed": seed, "replications": n,
+            "means": baseline_values(path, engine, n, seed)}
+
+
+def write_baselines(engines: tuple[str, ...] = ("batch", "des")) -> list[Path]:
+    """Rewrite ``tests/baselines/<scenario>.<engine>.json`` for every shipped scenario."""
+    BASELINE_DIR.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in SHIPPED:
+        for engine in engines:
+            p = baseline_path(name, engine)
+            write_atomic(p, json.dumps(baseline_record(name, engine), indent=1, sort_keys=True) + "\n")
+            written.append(p)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m sim.findings", description=__doc__.split("\n")[0])
+    ap.add_argument("--engine", default=DEFAULT_ENGINE)
+    ap.add_argument("--replications", type=int, default=None)
+    ap.add_argument("--seed", type=int, default=None)
+    mode = ap.add_mutually_exclusive_group()
+    mode.add_argument("--write", action="store_true", help="write the findings into scenarios/README.md")
+    mode.add_argument("--check", action="store_true", help="exit 1 if scenarios/README.md is out of date")
+    mode.add_argument("--baselines", action="store_true", help="rewrite tests/baselines/ (both engines)")
+    args = ap.parse_args(argv)
+    try:
+        if args.baselines:
+            for p in write_baselines():
+                print(f"wrote {p}")
+            return 0
+        body = findings_markdown(args.engine, args.replications, args.seed)
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.write:
+        changed = update_readme("findings", body)
+        print(f"scenarios/README.md: findings {'updated' if changed else 'unchanged'}")
+    elif args.check:
+        from sim.calibration import README
+
+        if read_section(README.read_text(encoding="utf-8"), "findings") != body:
+            print("scenarios/README.md findings are out of date: run python -m sim.findings --write")
+            return 1
+        print("findings up to date")
+    else:
+        print(body, end="")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,113 @@
+"""Benchmark: a sweep of 16 points on 2 workers (local processes, Dask LocalCluster) against 1.
+
+Target: speed-up of at least 1.6× on 2 workers. ``run(quick)`` returns the figures so that
+``withdrawal-sim bench`` can print them; ``python tests/benchmarks/bench_experiments.py [--quick]``
+prints them directly. Not collected by pytest (the default run collects test_*.py only).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[2]
+KIDAL = ROOT / "scenarios" / "kidal_2023.yaml"
+TARGET_SPEEDUP = 1.6
+N_POINTS = 16
+WORKERS = 2
+
+
+def _design() -> Any:
+    from sim.designs import parse_design
+
+    return parse_design({"kind": "grid", "parameters": {
+        "flights.p_grant": [0.1, 0.3, 0.6, 0.9],
+        "convoy.max_vehicles": [40, 80, 120, 150],
+    }})
+
+
+def _engine() -> str:
+    from sim.engine import check_engine
+    from sim.loader import load_scenario
+
+    try:
+        check_engine(load_scenario(KIDAL), "batch")
+        return "batch"
+    except (ImportError, ValueError):
+        return "des"
+
+
+def _warm(executor: Any, engine: str) -> None:
+    """Start the workers and import the engine in them before timing."""
+    from sim.engine import Unit
+    from sim.executors import Task
+    from sim.loader import load_scenario
+
+    sc = load_scenario(KIDAL)
+    tasks = [Task(f"w{i}", 0, sc, engine, (Unit(0, 0, 1),), 1) for i in range(WORKERS * 2)]
+    for _ in executor.run(tasks):
+        pass
+
+
+def _time_sweep(executor: Any, engine: str, replications: int) -> tuple[float, pd.DataFrame]:
+    from sim.experiments import sweep
+
+    t0 = time.perf_counter()
+    res = sweep(KIDAL, _design(), replications=replications, engine=engine, seed=1, executor=executor,
+                metrics=["on_time", "completion_hours", "wounded", "killed"], chunk_replications=replications if engine == "des" else None)
+    return time.perf_counter() - t0, res.table
+
+
+def run(quick: bool = False) -> dict[str, Any]:
+    """Time the 16-point sweep serially, on 2 processes and on a 2-worker Dask LocalCluster."""
+    from sim.executors import DaskExecutor, ProcessExecutor, SerialExecutor
+
+    engine = _engine()
+    replications = (1024 if quick else 4096) if engine == "batch" else (10 if quick else 40)
+    serial_s, ref = _time_sweep(SerialExecutor(), engine, replications)
+    out: dict[str, Any] = {
+        "name": "sweep_16_points_2_workers", "engine": engine, "points": N_POINTS,
+        "replications_per_point": replications, "workers": WORKERS, "target_speedup": TARGET_SPEEDUP,
+        "serial_s": round(serial_s, 3),
+    }
+    for label, make in (("processes", lambda: ProcessExecutor(WORKERS)),
+                        ("dask", lambda: DaskExecutor("local", workers=WORKERS))):
+        try:
+            ex = make()
+        except Exception as exc:  # e.g. distributed missing: report, do not crash the bench
+            out[f"{label}_error"] = f"{type(exc).__name__}: {exc}"
+            continue
+        with ex:
+            _warm(ex, engine)
+            t, table = _time_sweep(ex, engine, replications)
+        out[f"{label}_s"] = round(t, 3)
+        out[f"{label}_speedup"] = round(serial_s / t, 2)
+        out[f"{label}_identical"] = bool(table.equals(ref))
+        out[f"{label}_meets_target"] = serial_s / t >= TARGET_SPEEDUP
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    res = run(quick="--quick" in argv)
+    print(f"sweep of {res['points']} points × {res['replications_per_point']} replications "
+          f"({res['engine']} engine), {res['workers']} workers vs 1 (target ≥ {TARGET_SPEEDUP}×)")
+    print(f"  serial     {res['serial_s']:8.2f} s")
+    for label in ("processes", "dask"):
+        if f"{label}_s" in res:
+            ok = "meets target" if res[f"{label}_meets_target"] else "BELOW target"
+            same = "identical tables" if res[f"{label}_identical"] else "TABLES DIFFER"
+            print(f"  {label:<10} {res[f'{label}_s']:8.2f} s   speed-up {res[f'{label}_speedup']:.2f}×  "
+                  f"({ok}; {same})")
+        else:
+            print(f"  {label:<10} not run: {res.get(f'{label}_error')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    raise SystemExit(main())

@@ -1,0 +1,255 @@
+"""The command line end to end: validate, schema, run, trace, plugins, interrupts, determinism.
+
+Tests marked by the ``fake_engine`` fixture run the closed-form fake engine in this process; the
+``real`` tests run the SimPy and batch engines and are skipped until those can be imported.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import sim.cli
+from sim.cli import main
+from sim.executors import DES_CHUNK_REPLICATIONS, chunks
+from sim.loader import load_scenario, scenario_hash
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _only_run(root: Path) -> Path:
+    runs = list(root.iterdir())
+    assert len(runs) == 1, runs
+    return runs[0]
+
+
+def _manifest(path: Path) -> dict:
+    return json.loads((path / "manifest.json").read_text())
+
+
+def test_validate_ok(kidal_path, tiny_path, capsys):
+    assert main(["validate", str(kidal_path), str(tiny_path)]) == 0
+    out = capsys.readouterr().out
+    assert f"OK  {kidal_path}" in out and "kidal_2023" in out and f"OK  {tiny_path}" in out
+
+
+def test_validate_with_set(tiny_path, capsys):
+    assert main(["validate", str(tiny_path), "--set", "flights.p_grant=0.9"]) == 0
+    assert main(["validate", str(tiny_path), "--set", "flights.p_grant=9"]) == 2
+    assert "flights.p_grant" in capsys.readouterr().err
+
+
+def test_schema_stdout_and_file(tmp_path, capsys):
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["title"] == "Scenario" and schema["additionalProperties"] is False
+    out = tmp_path / "scenario.schema.json"
+    assert main(["schema", "--out", str(out)]) == 0
+    assert json.loads(out.read_text()) == schema
+    assert main(["schema", "--out", str(tmp_path / "no" / "such" / "dir" / "s.json")]) == 2
+    assert "cannot write the schema" in capsys.readouterr().err
+
+
+def test_no_command_prints_help(capsys):
+    assert main([]) == 2
+    assert "validate" in capsys.readouterr().err
+
+
+def test_run_writes_a_complete_results_folder(tiny_path, results_root, capsys, fake_engine):
+    code = main(["run", str(tiny_path), "--engine", "des", "--replications", "120", "--seed", "5",
+                 "--results-root", str(results_root), "--no-charts"])
+    out = capsys.readouterr().out
+    assert code == 0
+    path = _only_run(results_root)
+    assert path.name.split("-")[2:4] == ["tiny", "des"]
+    for text in ("P(out by deadline)", "Wilson", "Completion date, median", "Wounded", "Killed",
+                 "IED strikes", "Ambushes", "Vehicles lost", "Personnel out by air", "Value abandoned",
+                 "containers", "handed_over", str(path)):
+        assert text in out, text
+    m = _manifest(path)
+    assert (m["status"], m["seed"], m["replications"], m["engine"], m["kind"]) == ("complete", 5, 120, "des", "run")
+    assert m["scenario"]["sha256"] == scenario_hash(load_scenario(tiny_path))
+    assert sum(m["parts"]["bases"].values()) == 120  # every replication of the one base, in parts
+    assert len(m["parts"]["bases"]) == len(chunks("des", 120)) > 1
+    bases = pd.read_parquet(path / "bases.parquet")
+    runs = pd.read_parquet(path / "runs.parquet")
+    summary = pd.read_csv(path / "summary.csv")
+    assert len(bases) == 120 and runs["replication"].tolist() == list(range(120))
+    assert {"on_time", "wounded"} <= set(summary["metric"])
+    assert (path / "scenario.yaml").exists()
+
+
+def test_run_quiet_out_and_set(tiny_path, tmp_path, capsys, fake_engine):
+    out = tmp_path / "mine"
+    code = main(["run", str(tiny_path), "--replications", "8", "--out", str(out), "--quiet", "--no-charts",
+                 "--set", "flights.p_grant=0.9", "--set", "convoy.max_vehicles=20"])
+    assert code == 0
+    assert capsys.readouterr().out.strip() == str(out)
+    m = _manifest(out)
+    changed = load_scenario(tiny_path, {"flights.p_grant": 0.9, "convoy.max_vehicles": 20})
+    assert m["scenario"]["sha256"] == scenario_hash(changed)
+    assert "p_grant: 0.9" in (out / "scenario.yaml").read_text()
+
+
+def test_same_seed_same_tables(tiny_path, tmp_path, fake_engine):
+    paths = []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        assert main(["run", str(tiny_path), "--engine", "des", "--replications", "60", "--seed", "3",
+                     "--out", str(out), "--quiet", "--no-charts"]) == 0
+        paths.append(out)
+    for table in ("bases.parquet", "runs.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(paths[0] / table), pd.read_parquet(paths[1] / table))
+    other = tmp_path / "c"
+    assert main(["run", str(tiny_path), "--engine", "des", "--replications", "60", "--seed", "4",
+                 "--out", str(other), "--quiet", "--no-charts"]) == 0
+    assert not pd.read_parquet(other / "runs.parquet").equals(pd.read_parquet(paths[0] / "runs.parquet"))
+
+
+def test_interrupt_keeps_finished_parts(tiny_path, results_root, capsys, monkeypatch, fake_engine):
+    import sim.engine
+
+    inner = sim.engine.simulate_unit
+
+    def interrupted(sc, engine, unit, seed, point=0, crn=True):
+        if unit.index == DES_CHUNK_REPLICATIONS + 10:
+            raise KeyboardInterrupt
+        return inner(sc, engine, unit, seed, point, crn)
+
+    monkeypatch.setattr(sim.engine, "simulate_unit", interrupted)
+    code = main(["run", str(tiny_path), "--engine", "des", "--replications", "120",
+                 "--results-root", str(results_root), "--no-charts"])
+    err = capsys.readouterr().err
+    path = _only_run(results_root)
+    assert code == 130 and "interrupted" in err and str(path) in err
+    m = _manifest(path)
+    assert m["status"] == "interrupted"
+    assert list(m["parts"]["bases"].values()) == [DES_CHUNK_REPLICATIONS]  # the chunk before unit 60
+    assert not (path / "runs.parquet").exists()
+
+
+def test_unexpected_error_exits_1(tiny_path, results_root, capsys, monkeypatch, fake_engine):
+    import sim.engine
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("engine fell over")
+
+    monkeypatch.setattr(sim.engine, "simulate_unit", broken)
+    code = main(["run", str(tiny_path), "--replications", "5", "--results-root", str(results_root)])
+    err = capsys.readouterr().err
+    assert code == 1 and "internal error" in err and "engine fell over" in err and "Traceback" not in err
+    m = _manifest(_only_run(results_root))
+    assert m["status"] == "failed" and "engine fell over" in m["extra"]["error"]
+
+
+def test_trace_writes_events_and_convoys(tiny_path, results_root, capsys, fake_trace):
+    code = main(["trace", str(tiny_path), "--replication", "2", "--seed", "9",
+                 "--results-root", str(results_root), "--no-charts"])
+    out = capsys.readouterr().out
+    assert code == 0
+    path = _only_run(results_root)
+    assert path.name.split("-")[2:4] == ["tiny", "trace"]
+    for name in ("bases.parquet", "runs.parquet", "events.parquet", "convoys.parquet", "summary.csv"):
+        assert (path / name).exists(), name
+    m = _manifest(path)
+    assert (m["kind"], m["engine"], m["status"], m["extra"]["replication"]) == ("trace", "des", "complete", 2)
+    assert "Convoy legs" in out and "alpha" in out
+    assert pd.read_parquet(path / "runs.parquet")["replication"].tolist() == [2]
+
+
+def test_plugins_add_commands(monkeypatch, capsys):
+    mod = types.ModuleType("fake_plugin")
+
+    def register(sub):
+        p = sub.add_parser("hello")
+        p.set_defaults(func=lambda args: print("hi") or 0)
+
+    mod.register = register
+    monkeypatch.setitem(sys.modules, "fake_plugin", mod)
+    monkeypatch.setattr(sim.cli, "PLUGINS", ("fake_plugin", "sim.no_such_plugin_module"))
+    assert main(["hello"]) == 0
+    assert capsys.readouterr().out == "hi\n"
+
+
+def test_charts_are_optional(tiny_path, results_root, monkeypatch, fake_engine):
+    """A failing chart module does not fail the run: the tables are kept and the error recorded."""
+    report = types.ModuleType("sim.report")
+
+    def write_run_charts(path, sc, tables):
+        assert set(tables) == {"bases", "runs", "summary"}
+        raise RuntimeError("no fonts")
+
+    report.write_run_charts = write_run_charts
+    monkeypatch.setitem(sys.modules, "sim.report", report)
+    monkeypatch.setattr(sim, "report", report, raising=False)
+    with pytest.warns(RuntimeWarning, match="no fonts"):
+        assert main(["run", str(tiny_path), "--replications", "4", "--results-root", str(results_root),
+                     "--quiet"]) == 0
+    m = _manifest(_only_run(results_root))
+    assert m["status"] == "complete" and "no fonts" in m["extra"]["charts_error"]
+
+
+# -- the real engines ------------------------------------------------------------------------------
+
+
+def _batch_available() -> None:
+    batch = pytest.importorskip("sim.batch")
+    if not (hasattr(batch, "simulate") and hasattr(batch, "check_supported")):
+        pytest.skip("batch engine not available yet")
+
+
+def test_real_batch_run_and_determinism(kidal_path, tmp_path, capsys):
+    _batch_available()
+    outs = [tmp_path / "a", tmp_path / "b"]
+    for out in outs:
+        assert main(["run", str(kidal_path), "--replications", "200", "--seed", "1", "--out", str(out),
+                     "--no-charts"]) == 0
+    assert "P(out by deadline)" in capsys.readouterr().out
+    for table in ("bases.parquet", "runs.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(outs[0] / table), pd.read_parquet(outs[1] / table))
+    assert len(pd.read_parquet(outs[0] / "runs.parquet")) == 200
+
+
+def _des_available() -> None:
+    des = pytest.importorskip("sim.des")
+    if not (hasattr(des, "simulate") and hasattr(des, "trace")):
+        pytest.skip("SimPy engine not available yet")
+
+
+def test_real_des_run_and_determinism(kidal_path, tmp_path):
+    _des_available()
+    outs = [tmp_path / "a", tmp_path / "b"]
+    for out in outs:
+        assert main(["run", str(kidal_path), "--engine", "des", "--replications", "4", "--seed", "2",
+                     "--out", str(out), "--no-charts", "--quiet"]) == 0
+    for table in ("bases.parquet", "runs.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(outs[0] / table), pd.read_parquet(outs[1] / table))
+
+
+def test_real_trace(kidal_path, results_root, capsys):
+    _des_available()
+    assert main(["trace", str(kidal_path), "--results-root", str(results_root), "--no-charts"]) == 0
+    path = _only_run(results_root)
+    legs = pd.read_parquet(path / "convoys.parquet")
+    events = pd.read_parquet(path / "events.parquet")
+    assert len(legs) > 0 and list(events.columns)[:3] == ["replication", "time_hours", "kind"]
+    assert "Convoy legs" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_real_run_in_a_process_with_charts(kidal_path, tmp_path):
+    _batch_available()
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    out = tmp_path / "run"
+    res = subprocess.run([sys.executable, "-m", "sim", "run", str(kidal_path), "--replications", "500",
+                          "--out", str(out)], capture_output=True, text=True, cwd=ROOT, env=env,
+                         timeout=600, check=False)
+    assert res.returncode == 0, res.stderr
+    assert "P(out by deadline)" in res.stdout and _manifest(out)["status"] == "complete"

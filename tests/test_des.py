@@ -1,0 +1,217 @@
+"""The SimPy engine: conservation, determinism, trace = simulate, and sense on the Kidal scenario."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim import des, outcomes, rules
+from sim.des.state import Static
+from sim.loader import load_scenario, validate
+from sim.scenario import FATES, Scenario
+
+KIDAL = Path(__file__).resolve().parents[1] / "scenarios" / "kidal_2023.yaml"
+
+TWO_BASES: dict[str, Any] = {
+    "name": "two_bases",
+    "calendar": {"start": "2024-01-01T04:00", "deadline": "2024-02-15T00:00",
+                 "daylight": {"start_hour": 6.0, "end_hour": 19.0}},
+    "cargo_classes": {
+        "boxes": {"units_per_truck": 2, "value_usd": 1000, "priority": 1, "destroy_hours_per_unit": 2.0},
+        "guns": {"units_per_truck": 1, "air_eligible": True, "sensitive": True, "priority": 3,
+                 "destroy_hours_per_unit": 1.0},
+        "food": {"units_per_truck": 3, "priority": 2, "if_left": "handover"},
+        "cars": {"self_propelled": True, "priority": 2},
+        "tanks": {"self_propelled": True, "priority": 4},
+    },
+    "sites": {
+        "hub": {"kind": "hub", "lat": 0.0, "lon": 0.0},
+        "north": {"kind": "base", "lat": 2.0, "lon": 1.0, "personnel": 300, "personnel_air_planned": 100,
+                  "cargo": {"boxes": 61, "guns": 14, "food": 10, "cars": 30, "tanks": 7},
+                  "withdraw_from": "2024-01-02", "leave_by": "2024-01-25",
+                  "early_exit": {"from": "2024-01-08", "hazard_per_day": 0.2, "notice_hours": 36},
+                  "loading": {"teams": 3, "hours_per_truck_load": 1.5},
+                  "destruction": {"teams": 2, "lead_hours": 40},
+                  "airstrip": {"sorties_per_day": 2, "seats_per_sortie": 40, "cargo_units_per_sortie": 3}},
+        "east": {"kind": "base", "lat": 1.0, "lon": 2.0, "personnel": 80,
+                 "cargo": {"boxes": 30, "guns": 5, "cars": 12},
+                 "withdraw_from": "2024-01-04", "leave_by": "2024-01-20",
+                 "destruction": {"teams": 1, "lead_hours": 30}},
+    },
+    "waypoints": {"x": {"lat": 1.0, "lon": 1.0}},
+    "roads": [
+        {"from": "north", "to": "x", "km": 90, "terrain": "track", "threat": "high"},
+        {"from": "east", "to": "x", "km": 50, "terrain": "paved", "threat": "high", "cleared": True},
+        {"from": "x", "to": "hub", "km": 120, "terrain": "paved", "threat": "low"},
+    ],
+    "terrain": {"track": {"speed_kmh": 20}, "paved": {"speed_kmh": 40}},
+    "threats": {
+        "levels": {
+            "low": {"ied_rate_per_100km": 0.2, "ambush_rate_per_100km": 0.1, "breakdowns_per_1000_vehicle_km": 1.0},
+            "high": {"ied_rate_per_100km": 1.0, "ambush_rate_per_100km": 0.5, "breakdowns_per_1000_vehicle_km": 2.0},
+        },
+        "size_elasticity": 0.3, "reference_convoy_vehicles": 30,
+        "effects": {
+            "ied": {"vehicles_destroyed": {"mean": 1.2, "dispersion": 1.0}, "wounded": {"mean": 2.0},
+                    "killed": {"mean": 1.5, "dispersion": 0.5}, "delay_hours": {"mean": 3.0, "cv": 0.5}},
+            "ambush": {"vehicles_destroyed": {"mean": 1.0}, "wounded": {"mean": 2.0, "dispersion": 1.0},
+                       "killed": {"mean": 2.0}, "delay_hours": {"mean": 5.0, "cv": 1.0}},
+            "breakdown": {"p_vehicle_lost": 0.3, "delay_hours": {"mean": 1.0, "cv": 1.0}},
+        },
+    },
+    "mitigations": {"escort": {"ambush_rate_factor": 0.7, "casualty_factor": 0.8},
+                    "route_clearance": {"ied_rate_factor": 0.4, "speed_factor": 0.5},
+                    "armour": {"casualty_factor": 0.5, "vehicle_loss_factor": 0.8},
+                    "air_cover": {"ied_rate_factor": 0.5, "speed_factor": 1.2}},
+    "fleet": {"lifts": {"shuttle": {"hub": "hub", "trucks": 25, "escorts": 4, "serves": ["north", "east"],
+                                    "idle_check_hours": 12}}},
+    "flights": {"p_grant": 0.4, "decision_delay_hours": {"mean": 6, "cv": 0.5}, "retry_hours": 12,
+                "give_up_hours": 48},
+    "road_movements": {"required": True, "p_grant": 0.7, "decision_delay_hours": {"mean": 4, "cv": 0.3},
+                       "retry_hours": 12},
+    "air_cover": {"p_grant": 0.5, "p_grant_periods": [{"from": "2024-01-10", "p": 0.2}]},
+    "convoy": {"max_vehicles": 14, "escorts_per_convoy": 2, "min_spacing_hours": 0.5, "daylight_only": True,
+               "slowdown_per_100_vehicles": 0.5, "final_convoy_armoured": True},
+}
+
+
+@pytest.fixture(scope="module")
+def two_bases() -> Scenario:
+    return validate(copy.deepcopy(TWO_BASES))
+
+
+@pytest.fixture(scope="module")
+def kidal() -> Scenario:
+    return load_scenario(KIDAL)
+
+
+@pytest.fixture(scope="module")
+def kidal_shuttle() -> Scenario:
+    return load_scenario(KIDAL, ["road_movements.p_grant_periods=[]"])
+
+
+def check_conservation(sc: Scenario, df: pd.DataFrame) -> None:
+    """Every unit of every class and every person ends in exactly one fate, in every row."""
+    assert list(df.columns) == outcomes.base_columns(sc)
+    for name, base in sc.bases.items():
+        rows = df[df["base"] == name]
+        assert len(rows) > 0
+        people = rows["personnel_air"] + rows["personnel_road"] + rows["personnel_killed"]
+        assert (people == base.personnel).all(), name
+        for c in sc.cargo_classes:
+            total = sum(rows[f"cargo_{c}_{f}"] for f in FATES)
+            assert (total == base.cargo.get(c, 0)).all(), (name, c)
+            assert all((rows[f"cargo_{c}_{f}"] >= 0).all() for f in FATES)
+    counts = df[list(outcomes.BASE_COUNTS)]
+    assert (counts >= 0).all().all()
+    assert (df["personnel_killed"] <= df["killed"]).all()
+    assert (df["trucks_lost"] <= df["vehicles_lost"]).all()
+    assert (df["flights_granted"] + df["flights_denied"] == df["flight_requests"]).all()
+    assert (df["exit_hours"] <= df["last_arrival_hours"]).all()
+
+
+def test_conservation_two_bases(two_bases: Scenario) -> None:
+    df = des.simulate(two_bases, 0, 150, seed=5)
+    check_conservation(two_bases, df)
+    # the scenario exercises what it is meant to
+    assert df["cargo_boxes_road"].sum() > 0 and df["cargo_guns_air"].sum() > 0
+    assert df["cargo_boxes_lost"].sum() > 0 and df["cargo_food_handed_over"].sum() > 0
+    assert df["cargo_cars_lost"].sum() > 0 and df["personnel_killed"].sum() > 0
+    assert df["forced_early"].any() and (~df["forced_early"]).any()
+    assert df["road_requests"].sum() > 0 and df["trucks_lost"].sum() > 0
+
+
+def test_conservation_kidal(kidal: Scenario, kidal_shuttle: Scenario) -> None:
+    check_conservation(kidal, des.simulate(kidal, 0, 100, seed=2))
+    check_conservation(kidal_shuttle, des.simulate(kidal_shuttle, 0, 25, seed=2))
+
+
+def test_determinism(two_bases: Scenario) -> None:
+    a = des.simulate(two_bases, 3, 20, seed=9)
+    b = des.simulate(two_bases, 3, 20, seed=9)
+    pd.testing.assert_frame_equal(a, b)
+    c = des.simulate(two_bases, 3, 20, seed=10)
+    assert not a.equals(c)
+    # a replication's outcome does not depend on the range it is run in
+    one = des.simulate(two_bases, 7, 1, seed=9)
+    pd.testing.assert_frame_equal(one, a[a["replication"] == 7].reset_index(drop=True))
+
+
+def test_points_and_common_random_numbers(two_bases: Scenario) -> None:
+    a = des.simulate(two_bases, 0, 5, seed=4, point=0)
+    b = des.simulate(two_bases, 0, 5, seed=4, point=3)
+    assert (b["point"] == 3).all()
+    pd.testing.assert_frame_equal(a.drop(columns="point"), b.drop(columns="point"))
+    c = des.simulate(two_bases, 0, 5, seed=4, point=3, crn=False)
+    assert not a.drop(columns="point").equals(c.drop(columns="point"))
+
+
+@pytest.mark.parametrize("replication", [0, 4])
+def test_trace_equals_simulate(two_bases: Scenario, replication: int) -> None:
+    tr = des.trace(two_bases, seed=6, replication=replication)
+    df = des.simulate(two_bases, replication, 1, seed=6)
+    pd.testing.assert_frame_equal(tr.bases, df)
+    assert list(tr.events.columns) == list(outcomes.TRACE_EVENT_COLUMNS)
+    assert list(tr.legs.columns) == list(outcomes.TRACE_LEG_COLUMNS)
+    legs, ev = tr.legs, tr.events
+    # legs add up to the table's counts, per base
+    for col in ("ied_strikes", "ambushes", "breakdowns"):
+        assert legs.groupby("base")[col].sum().reindex(df["base"], fill_value=0).tolist() == df[col].tolist()
+    per_kind = ev["kind"].value_counts()
+    assert per_kind.get("ied", 0) == df["ied_strikes"].sum()
+    assert per_kind.get("ambush", 0) == df["ambushes"].sum()
+    assert per_kind.get("breakdown", 0) == df["breakdowns"].sum()
+    assert ev["vehicles_destroyed"].sum() == df["vehicles_lost"].sum()
+    assert ev["wounded"].sum() == df["wounded"].sum() and ev["killed"].sum() == df["killed"].sum()
+    assert (legs["halt_hours"] >= -1e-9).all() and (legs["arrive_hours"] >= legs["depart_hours"]).all()
+    assert ev["time_hours"].is_monotonic_increasing
+    # road hours: each drive (outbound, return, final) from its first departure to its last arrival
+    drives = legs.groupby(["base", "convoy", "kind"]).agg(t0=("depart_hours", "min"), t1=("arrive_hours", "max"))
+    road = (drives["t1"] - drives["t0"]).groupby(level="base").sum()
+    assert road.reindex(df["base"]).fillna(0).to_numpy() == pytest.approx(df["road_hours"].to_numpy(), abs=1e-6)
+
+
+def test_trace_kinds(two_bases: Scenario) -> None:
+    kinds: set[str] = set()
+    for r in range(6):
+        kinds |= set(des.trace(two_bases, seed=6, replication=r).events["kind"])
+    assert {"flight_request", "road_request", "convoy_depart", "convoy_arrive", "ied", "ambush",
+            "breakdown", "loading_start", "loading_end", "final_departure"} <= kinds
+    assert {"early_exit", "cutoff", "destruction"} <= kinds
+
+
+def test_scalar_advance_matches_rules(two_bases: Scenario) -> None:
+    """The engine's float ``advance`` is bit-identical to ``rules.advance``."""
+    static = Static(two_bases)
+    rng = np.random.default_rng(0)
+    t = np.concatenate([rng.uniform(-30, 900, 20000), np.arange(-30.0, 900.0, 0.5)])
+    h = np.concatenate([rng.exponential(15, 20000), np.tile([0.0, 1.0, 2.0, 13.0, 26.0], 372)])
+    ref = rules.advance(two_bases, t, h)
+    mine = np.array([static.advance(a, b) for a, b in zip(t.tolist(), h.tolist(), strict=True)])
+    assert np.array_equal(ref, mine)
+
+
+def test_kidal_trucks_held(kidal: Scenario) -> None:
+    """Trucks held in Gao: nothing goes by truck; the cut-off destroys by priority."""
+    df = des.simulate(kidal, 0, 60, seed=3)
+    assert (df["cargo_containers_road"] == 0).all() and (df["cargo_sensitive_road"] == 0).all()
+    assert (df["convoys"] == 1).all()  # the final convoy of 143 vehicles
+    assert (df["road_requests"] > 0).all()
+    # sensitive items (priority 3) are destroyed before any container (priority 1)
+    some_containers = df["cargo_containers_destroyed"] > 0
+    assert (df.loc[some_containers, "cargo_sensitive_abandoned"] == 0).all()
+    assert (df["cargo_containers_abandoned"] > 0).all()
+    assert (df["cargo_vehicles_road"] + df["cargo_vehicles_lost"] == 143).all()
+    assert df["forced_early"].mean() > 0.5
+
+
+def test_kidal_trucks_shuttle(kidal_shuttle: Scenario) -> None:
+    df = des.simulate(kidal_shuttle, 0, 12, seed=3)
+    assert df["cargo_containers_road"].mean() > 200
+    assert (df["convoys"] >= 3).all()
+    assert df["trucks_lost"].sum() > 0

@@ -1,0 +1,98 @@
+"""Executors: serial, processes and Dask give identical tables for the same seed."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.designs import parse_design
+from sim.engine import Unit
+from sim.executors import (
+    DaskExecutor,
+    ProcessExecutor,
+    SerialExecutor,
+    Task,
+    chunks,
+    make_executor,
+    part_id,
+    tasks_for,
+)
+from sim.experiments import sweep
+from sim.loader import load_scenario
+
+sys.path.insert(0, str(Path(__file__).parent))
+fe = importlib.import_module("_fake_engine")
+
+KIDAL = Path(__file__).resolve().parents[1] / "scenarios" / "kidal_2023.yaml"
+DESIGN = parse_design({"kind": "grid", "parameters": {
+    "flights.p_grant": [0.1, 0.6], "convoy.max_vehicles": [50, 150]}})
+
+
+def test_chunks_cover_units_once() -> None:
+    cs = chunks("des", 23, 5)
+    assert [len(c) for c in cs] == [5, 5, 5, 5, 3]
+    assert [u.first for c in cs for u in c] == list(range(23))
+    assert part_id(3, cs[1]) == "p000003-u0000005"
+    b = chunks("batch", 3000)
+    assert [(u.index, u.first, u.count) for c in b for u in c] == [(0, 0, 1024), (1, 1024, 1024), (2, 2048, 952)]
+
+
+def test_serial_yields_every_task() -> None:
+    sc = load_scenario(KIDAL)
+    tasks = tasks_for([sc, sc], [0, 1], "des", 6, seed=1, chunk_replications=4)
+    got = list(SerialExecutor().run(tasks, fe.simulate_unit))
+    assert [t.part_id for t, _ in got] == [t.part_id for t in tasks]
+    assert sum(len(df) for _, df in got) == 2 * 6 * len(sc.bases)
+
+
+def test_make_executor() -> None:
+    assert isinstance(make_executor(None, None), SerialExecutor)
+    assert isinstance(make_executor(1, None), SerialExecutor)
+    ex = make_executor(2, None)
+    assert isinstance(ex, ProcessExecutor) and ex.workers == 2
+    ex.close()
+
+
+def _run(executor) -> object:
+    return sweep(KIDAL, DESIGN, replications=30, engine="des", seed=9, executor=executor,
+                 chunk_replications=7, simulate=fe.simulate_unit)
+
+
+def test_process_executor_same_tables() -> None:
+    ref = _run(None)
+    with ProcessExecutor(2) as ex:
+        got = _run(ex)
+    pd.testing.assert_frame_equal(ref.bases, got.bases)
+    pd.testing.assert_frame_equal(ref.table, got.table)
+    pd.testing.assert_frame_equal(ref.summary, got.summary)
+
+
+def test_dask_local_cluster_same_tables() -> None:
+    pytest.importorskip("distributed")
+    ref = _run(None)
+    with DaskExecutor("local", workers=2) as ex:
+        got = _run(ex)
+    pd.testing.assert_frame_equal(ref.bases, got.bases)
+    pd.testing.assert_frame_equal(ref.table, got.table)
+
+
+def _batch_available() -> bool:
+    try:
+        from sim.batch import simulate  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _batch_available(), reason="batch engine not importable yet")
+def test_real_batch_engine_same_tables_in_processes() -> None:
+    sc = load_scenario(KIDAL)
+    tasks = [Task(f"p{p}", p, sc, "batch", (Unit(0, 0, 40),), 3) for p in range(2)]
+    ref = pd.concat([df for _, df in SerialExecutor().run(tasks)], ignore_index=True)
+    with ProcessExecutor(2) as ex:
+        got = sorted(ex.run(tasks), key=lambda x: x[0].part_id)
+    pd.testing.assert_frame_equal(ref, pd.concat([df for _, df in got], ignore_index=True))

@@ -1,0 +1,184 @@
+"""Unit tests of the shared model arithmetic in sim/rules.py (MODEL.md)."""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import numpy as np
+import pytest
+
+from sim import rules
+from sim.loader import validate
+
+BASE = {
+    "name": "rules",
+    "calendar": {"start": "2024-01-01T00:00", "deadline": "2024-03-01T00:00",
+                 "daylight": {"start_hour": 6.0, "end_hour": 18.0}},
+    "cargo_classes": {
+        "boxes": {"units_per_truck": 2, "priority": 1, "destroy_hours_per_unit": 2.0},
+        "guns": {"units_per_truck": 1, "priority": 3, "destroy_hours_per_unit": 1.0},
+        "food": {"units_per_truck": 1, "priority": 2, "if_left": "handover"},
+        "cars": {"self_propelled": True, "priority": 2},
+    },
+    "sites": {
+        "hub": {"kind": "hub", "lat": 0.0, "lon": 0.0},
+        "b": {"kind": "base", "lat": 1.0, "lon": 1.0, "personnel": 10, "cargo": {"cars": 2},
+              "withdraw_from": "2024-01-02", "leave_by": "2024-01-20",
+              "destruction": {"teams": 1, "lead_hours": 48},
+              "early_exit": {"from": "2024-01-05", "hazard_per_day": 0.5, "notice_hours": 24}},
+    },
+    "roads": [{"from": "b", "to": "hub", "km": 100, "terrain": "t", "threat": "none"}],
+    "terrain": {"t": {"speed_kmh": 20}},
+    "threats": {"levels": {"none": {}}},
+    "convoy": {"daylight_only": True},
+}
+
+
+def scenario(**changes: object):
+    data = copy.deepcopy(BASE)
+    for path, value in changes.items():
+        node = data
+        keys = path.split("__")
+        for k in keys[:-1]:
+            node = node.setdefault(k, {})
+        node[keys[-1]] = value
+    return validate(data)
+
+
+def test_advance_without_daylight_adds_hours() -> None:
+    sc = scenario(convoy={"daylight_only": False})
+    assert float(rules.advance(sc, 20.0, 7.5)) == 27.5
+
+
+@pytest.mark.parametrize(
+    ("t", "h", "end"),
+    [
+        (8.0, 2.0, 10.0),  # inside the window
+        (20.0, 2.0, 32.0),  # after the window: next day 06:00 + 2
+        (2.0, 1.0, 7.0),  # before the window: 06:00 + 1
+        (15.0, 3.0, 18.0),  # ends exactly at the window end: ends there
+        (15.0, 5.0, 32.0),  # 3 h today, 2 h tomorrow from 06:00
+        (6.0, 30.0, 60.0),  # 12 + 12 + 6: two nights
+        (9.0, 0.0, 9.0),  # no work: no move, even at night
+        (23.0, 0.0, 23.0),
+    ],
+)
+def test_advance_daylight_halts(t: float, h: float, end: float) -> None:
+    sc = scenario()
+    assert float(rules.advance(sc, t, h)) == end
+
+
+def test_day_index_and_hour0() -> None:
+    sc = scenario(calendar__start="2024-01-01T05:30")
+    assert rules.hour0(sc) == 5.5
+    assert int(rules.day_index(sc, 18.4)) == 0 and int(rules.day_index(sc, 18.5)) == 1
+
+
+def test_p_grant_periods_later_wins() -> None:
+    sc = scenario(flights={"p_grant": 0.5, "p_grant_periods": [
+        {"from": "2024-01-02", "until": "2024-01-04", "p": 0.1},
+        {"from": "2024-01-03", "p": 0.9}]})
+    p = rules.p_grant_at(sc, sc.flights, np.array([0.0, 24.0, 47.9, 48.0, 100.0]))
+    assert p.tolist() == [0.5, 0.1, 0.1, 0.9, 0.9]
+
+
+def test_chain_tries_until_give_up_with_zero_delay() -> None:
+    sc = scenario(flights={"p_grant": 0.0, "retry_hours": 24, "give_up_hours": 72})
+    ch = rules.chain(sc, sc.flights, np.random.default_rng(1), np.array([10.0]), np.array([1e9]))
+    # k = floor(72/24) + 1 = 4 tries at 10, 34, 58, 82; gives up at the last decision
+    assert ch.status[0] == rules.GAVE_UP and ch.n_requests[0] == 4 and ch.n_denied[0] == 4
+    assert ch.time_hours[0] == 82.0
+
+
+def test_chain_granted_and_cancelled() -> None:
+    sc = scenario(flights={"p_grant": 1.0, "decision_delay_hours": {"mean": 5.0}})
+    ch = rules.chain(sc, sc.flights, np.random.default_rng(1), np.array([10.0, 10.0]), np.array([100.0, 15.0]))
+    assert ch.status.tolist() == [rules.GRANTED, rules.CANCELLED]
+    assert ch.time_hours.tolist() == [15.0, 15.0]  # decided at 15 ≥ cancel 15: cancelled, not counted
+    assert ch.n_requests.tolist() == [1, 0]
+
+
+def test_chain_all_denied_probability() -> None:
+    sc = scenario(flights={"p_grant": 0.4, "retry_hours": 24, "give_up_hours": 48})
+    n = 20000
+    ch = rules.chain(sc, sc.flights, np.random.default_rng(3), np.zeros(n), np.full(n, 1e9))
+    p = 0.6**3
+    z = ((ch.status == rules.GAVE_UP).mean() - p) / math.sqrt(p * (1 - p) / n)
+    assert abs(z) < 4
+
+
+def test_split_even() -> None:
+    parts = [int(rules.split_even(10, 3, i)) for i in range(4)]
+    assert parts == [4, 3, 3, 0]
+    assert sum(int(rules.split_even(7, 7, i)) for i in range(7)) == 7
+
+
+def test_load_by_priority() -> None:
+    sc = scenario()
+    units, used = rules.load(sc, {"boxes": 5, "guns": 2, "food": 4}, 5)
+    # guns (priority 3) first: 2 trucks; food (2): 3 trucks; boxes: none left
+    assert {c: int(v) for c, v in units.items()} == {"guns": 2, "food": 3, "boxes": 0}
+    assert {c: int(v) for c, v in used.items()} == {"guns": 2, "food": 3, "boxes": 0}
+    units, used = rules.load(sc, {"boxes": 5}, 10)
+    assert int(units["boxes"]) == 5 and int(used["boxes"]) == 3  # 2 per truck, last truck half full
+
+
+def test_truckloads_and_loading_hours() -> None:
+    sc = scenario(sites__b__loading={"teams": 4, "hours_per_truck_load": 2.0})
+    assert int(rules.truckloads(sc, {"boxes": 5, "guns": 2})) == 5
+    assert [float(rules.loading_hours(sc, sc.bases["b"], n)) for n in (0, 1, 4, 5, 9)] == [0, 2, 2, 4, 6]
+
+
+def test_destroy_left_budget_by_priority() -> None:
+    sc = scenario()
+    d, a, h = rules.destroy_left(sc, {"boxes": 10, "guns": 3, "food": 5}, 7.5)
+    # guns first (1 h each): 3 destroyed, 4.5 h left; boxes 2 h each: 2 destroyed, 8 abandoned
+    assert int(d["guns"]) == 3 and int(a["guns"]) == 0
+    assert int(d["boxes"]) == 2 and int(a["boxes"]) == 8
+    assert int(h["food"]) == 5 and int(d["food"]) == 0 and int(a["food"]) == 0
+
+
+def test_hypergeometric_split_sums() -> None:
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        counts = [int(x) for x in rng.integers(0, 6, size=4)]
+        draws = int(rng.integers(0, 30))
+        out = [int(x) for x in rules.hypergeometric_split(rng, counts, draws)]
+        assert sum(out) == min(draws, sum(counts))
+        assert all(0 <= o <= c for o, c in zip(out, counts, strict=True))
+
+
+def test_early_exit_forced_logic() -> None:
+    sc = scenario()
+    base = sc.bases["b"]
+    ex = rules.early_exit(sc, base, np.random.default_rng(2), 5000)
+    planned = sc.hours(base.leave_by)
+    forced = ex.forced
+    assert forced.any() and (~forced).any()
+    trig = ex.trigger_hours
+    assert np.all(ex.leave_by_hours[forced] == trig[forced] + 24.0)
+    assert np.all(ex.cutoff_hours[forced] == np.maximum(trig[forced] + 24.0 - 48.0, trig[forced]))
+    assert np.all(ex.leave_by_hours[~forced] == planned) and np.all(np.isinf(trig[~forced]))
+    assert np.all(ex.cutoff_hours[~forced] == planned - 48.0)
+    assert np.all(trig[forced] >= sc.hours(base.early_exit.from_))
+
+
+def test_early_exit_without_hazard_is_never_forced() -> None:
+    sc = scenario(sites__b__early_exit=None)
+    ex = rules.early_exit(sc, sc.bases["b"], np.random.default_rng(2), 10)
+    assert not ex.forced.any() and np.all(ex.leave_by_hours == sc.hours(sc.bases["b"].leave_by))
+
+
+def test_count_sum_and_delay_sum_means() -> None:
+    sc = scenario()
+    from sim.scenario import CountDist, DelayDist
+
+    rng = np.random.default_rng(9)
+    n = np.full(20000, 3)
+    x = rules.count_sum(rng, n, CountDist(mean=0.5, dispersion=0.8), 2.0)
+    assert abs(x.mean() - 3.0) < 4 * x.std() / math.sqrt(x.size)
+    d = rules.delay_sum(rng, n, DelayDist(mean=2.0, cv=0.5))
+    assert abs(d.mean() - 6.0) < 4 * d.std() / math.sqrt(d.size)
+    assert np.all(rules.delay_sum(rng, n, DelayDist(mean=2.0)) == 6.0)
+    assert sc.name == "rules"
