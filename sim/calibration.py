@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim import outcomes
 from sim import engine as engine_mod
+from sim import outcomes
 from sim.engine import DEFAULT_ENGINE
 from sim.loader import ScenarioError, load_scenario
 from sim.scenario import Scenario

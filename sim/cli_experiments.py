@@ -176,11 +176,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.experiments import sweep
 
     spec = load_sweep_spec(args.file)
-    engine = args.engine or spec.engine or "batch"
+    if args.resume:  # the manifest holds the settings; only explicit flags are checked against it
+        replications, engine, seed = args.replications, args.engine, args.seed
+    else:
+        replications = args.replications or spec.replications
+        engine = args.engine or spec.engine or "batch"
+        seed = args.seed if args.seed is not None else spec.seed
     with _executor(args) as ex:
         res = sweep(
-            spec.scenario, spec.design, replications=args.replications or spec.replications, engine=engine,
-            seed=args.seed if args.seed is not None else spec.seed, executor=ex,
+            spec.scenario, spec.design, replications=replications, engine=engine, seed=seed, executor=ex,
             out=None if args.resume else args.out,
             results_root=None if (args.resume or args.out) else args.results_root,
             resume=args.resume, progress=show_progress(args), metrics=spec.metrics,
@@ -228,7 +232,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from sim.api import resolve_scenario
-    from sim.cli import console
+    from sim.cli import console, show_progress
     from sim.experiments import compare
     from sim.loader import parse_override
 
@@ -249,7 +253,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     with _executor(args) as ex:
         res = compare(base, var, replications=args.replications, engine=args.engine or "batch",
-                      seed=args.seed, metrics=metrics, executor=ex)
+                      seed=args.seed, metrics=metrics, executor=ex, progress=show_progress(args))
     path = _store_compare(args, base, res, time.perf_counter() - t0)
     con = console()
     t = Table(title=f"Paired comparison, variant − baseline ({res.replications} replications, common random numbers)")

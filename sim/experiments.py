@@ -28,6 +28,7 @@ from sim.loader import ScenarioError, apply_overrides, read_yaml, scenario_dict,
 from sim.progress import progress_bar
 from sim.scenario import Scenario
 from sim.store import RunStore
+from sim.streams import BLOCK_SIZE
 
 BASES = "bases"
 """Store table of the per-base rows; one part per finished chunk."""
@@ -70,7 +71,7 @@ def execute(
 ) -> list[pd.DataFrame]:
     """Run ``tasks`` not in ``done``; write each finished chunk to ``store`` as it arrives.
 
-    Returns the tables computed here (tables already in the store are not read back).
+    Returns the tables computed here when there is no store (with a store they are in its parts).
     """
     done = set(done)
     todo = [t for t in tasks if t.part_id not in done]
@@ -84,8 +85,9 @@ def execute(
         advance(sum(1 / per_point[t.point] for t in tasks if t.part_id in done))
         for task, df in ex.run(todo, simulate):
             if store is not None:
-                store.write_part(BASES, task.part_id, df)
-            out.append(df)
+                store.write_part(BASES, task.part_id, df)  # read back at the end: not kept in memory
+            else:
+                out.append(df)
             advance(1 / per_point[task.point])
     return out
 
@@ -113,7 +115,7 @@ def sweep(
     scenario: Scenario | str | Path | None,
     design: Design | pd.DataFrame | None,
     replications: int | None = None,
-    engine: str = DEFAULT_ENGINE,
+    engine: str | None = None,
     seed: int | None = None,
     executor: Executor | None = None,
     out: str | Path | None = None,
@@ -134,12 +136,18 @@ def sweep(
     """
     t0 = time.perf_counter()
     store: RunStore | None = None
+    engine_arg, engine = engine, engine or DEFAULT_ENGINE
     if resume is not None:
         store = RunStore.open(resume)
         m = store.manifest
         if m.get("kind") != "sweep":
             raise ScenarioError(str(resume), "kind", f"not a sweep results folder (kind {m.get('kind')!r})")
         info = m["design"]
+        for name, given, stored in (("engine", engine_arg, m["engine"]), ("seed", seed, m["seed"]),
+                                    ("replications", replications, m["replications"])):
+            if given is not None and given != stored:
+                raise ScenarioError(str(resume), name, f"this sweep was run with {name} {stored!r}, not {given!r}; "
+                                    "a resumed sweep keeps its settings (start a new sweep to change them)")
         engine, seed, replications = m["engine"], int(m["seed"]), int(m["replications"])
         chunk_replications, metrics = info.get("chunk_replications"), info.get("metrics")
         where = str(store.path / "scenario.yaml")
@@ -244,10 +252,10 @@ def variant_scenario(
 
 def _runs(
     sc: Scenario, point: int, crn: bool, engine: str, replications: int, seed: int,
-    executor: Executor | None, simulate: Simulate | None,
+    executor: Executor | None, simulate: Simulate | None, progress: bool = False,
 ) -> pd.DataFrame:
     tasks = tasks_for([sc], [point], engine, replications, seed, crn)
-    bases = _sort_bases(pd.concat(execute(tasks, executor, simulate), ignore_index=True))
+    bases = _sort_bases(pd.concat(execute(tasks, executor, simulate, progress=progress), ignore_index=True))
     return outcomes.roll_up(sc, bases)
 
 
@@ -291,6 +299,7 @@ def compare(
     metrics: Sequence[str] | None = None,
     executor: Executor | None = None,
     simulate: Simulate | None = None,
+    progress: bool = False,
 ) -> CompareResult:
     """Paired comparison with common random numbers, and the same with independent streams.
 
@@ -304,9 +313,9 @@ def compare(
     seed = base.run.seed if seed is None else int(seed)
     n = base.run.replications if replications is None else int(replications)
     ms = check_metrics(list(metrics or COMPARE_METRICS), base)
-    b = _runs(base, 0, True, engine, n, seed, executor, simulate)
-    v = _runs(var, 1, True, engine, n, seed, executor, simulate)
-    vi = _runs(var, 1, False, engine, n, seed, executor, simulate)
+    b = _runs(base, 0, True, engine, n, seed, executor, simulate, progress)
+    v = _runs(var, 1, True, engine, n, seed, executor, simulate, progress)
+    vi = _runs(var, 1, False, engine, n, seed, executor, simulate, progress)
     return CompareResult(paired_table(b, v, vi, ms), b, v, n)
 
 
@@ -351,7 +360,7 @@ def run_until(
             raise ScenarioError(where, f"targets.{m}", f"a target half-width is positive (got {t!r})")
     seed = sc.run.seed if seed is None else int(seed)
     block = chunks(engine, 1)[0][0].count if engine == "batch" else 1
-    step = 1024 if engine == "batch" else 20
+    step = BLOCK_SIZE if engine == "batch" else 20
     n = min(max_replications, min_replications or (block if engine == "batch" else 50))
     have: dict[Any, pd.DataFrame] = {}
     while True:

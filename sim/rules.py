@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.network import Segment
-from sim.scenario import AirCover, Authorization, Base, CountDist, DelayDist, Scenario
+from sim.scenario import AirCover, Authorization, Base, CountDist, DelayDist, Lift, Scenario
 
 INF = math.inf
 
@@ -103,10 +103,10 @@ def count_sum(
     if dist.mean == 0.0:
         return np.zeros(np.broadcast(n, mean).shape, dtype=np.int64)
     if dist.dispersion is None:
-        return rng.poisson(n * mean).astype(np.int64)
+        return np.asarray(rng.poisson(n * mean), dtype=np.int64)
     r = dist.dispersion
     lam = rng.gamma(n * r, mean / r)
-    return rng.poisson(lam).astype(np.int64)
+    return np.asarray(rng.poisson(lam), dtype=np.int64)
 
 
 @dataclass
@@ -147,9 +147,11 @@ def chain(
     give_up = INF if auth.give_up_hours is None else auth.give_up_hours
     idx = np.arange(s0.size)
     start = s0.copy()  # submission time of the next try of each open entry
-    k = first_chunk // 2
+    # each try advances a chain by at least retry_hours, so give-up and cancel times bound the tries
+    horizon = min(give_up, float(np.max(cancel - s0, initial=0.0)))
+    bound = math.floor(horizon / auth.retry_hours) + 1 if math.isfinite(horizon) else None
+    k = bound if bound is not None and bound <= 8 * first_chunk else first_chunk
     while idx.size:
-        k = min(2 * k, 256)
         cols = np.arange(k)
         delay = draw_delay(rng, auth.decision_delay_hours, (idx.size, k))
         u = rng.random((idx.size, k))
@@ -173,7 +175,13 @@ def chain(
         time[done] = tm[ended]
         start[idx[~ended]] = d[~ended, k - 1] + auth.retry_hours
         idx = idx[~ended]
+        k = min(2 * k, 256)
     return Chain(status.reshape(shape), time.reshape(shape), n_req.reshape(shape), n_den.reshape(shape))
+
+
+def lift_needs_authorization(sc: Scenario, lift: Lift) -> bool:
+    """Whether each round of ``lift`` waits for a road-movement authorization (MODEL.md §5)."""
+    return sc.road_movements.required if lift.needs_authorization is None else lift.needs_authorization
 
 
 # ---------------------------------------------------------------- early exit
@@ -201,7 +209,8 @@ def early_exit(sc: Scenario, base: Base, rng: np.random.Generator, size: int) ->
     notice = 0.0 if ee is None else ee.notice_hours
     forced = trig + notice < planned
     leave = np.where(forced, trig + notice, planned)
-    cutoff = np.where(forced, np.maximum(leave - lead, trig), planned - lead)
+    # the cut-off never moves later than planned: a late trigger finds the base already cut off
+    cutoff = np.where(forced, np.minimum(np.maximum(leave - lead, trig), planned - lead), planned - lead)
     return Exit(np.where(forced, trig, INF), leave, cutoff, forced)
 
 

@@ -276,6 +276,9 @@ class Lift(Strict):
     serves: list[str]
     available_from: Timestamp | None = None
     idle_check_hours: Pos = 24.0
+    needs_authorization: bool | None = Field(
+        None, description="whether its road movements need authorization; default road_movements.required"
+    )
 
     _dates = field_validator("available_from", mode="before")(_as_datetime)
 

@@ -12,7 +12,7 @@ import zlib
 
 import numpy as np
 
-BLOCK_SIZE = 1024
+BLOCK_SIZE = 4096
 """Replications per stream block of the batch engine. Part of the seed identity: do not change."""
 
 STREAMS: tuple[str, ...] = (

@@ -23,6 +23,7 @@ from sim.executors import (
 )
 from sim.experiments import sweep
 from sim.loader import load_scenario
+from sim.streams import BLOCK_SIZE
 
 sys.path.insert(0, str(Path(__file__).parent))
 fe = importlib.import_module("_fake_engine")
@@ -37,8 +38,9 @@ def test_chunks_cover_units_once() -> None:
     assert [len(c) for c in cs] == [5, 5, 5, 5, 3]
     assert [u.first for c in cs for u in c] == list(range(23))
     assert part_id(3, cs[1]) == "p000003-u0000005"
-    b = chunks("batch", 3000)
-    assert [(u.index, u.first, u.count) for c in b for u in c] == [(0, 0, 1024), (1, 1024, 1024), (2, 2048, 952)]
+    b = chunks("batch", 2 * BLOCK_SIZE + 952)
+    assert [(u.index, u.first, u.count) for c in b for u in c] == [
+        (0, 0, BLOCK_SIZE), (1, BLOCK_SIZE, BLOCK_SIZE), (2, 2 * BLOCK_SIZE, 952)]
 
 
 def test_serial_yields_every_task() -> None:
@@ -96,3 +98,17 @@ def test_real_batch_engine_same_tables_in_processes() -> None:
     with ProcessExecutor(2) as ex:
         got = sorted(ex.run(tasks), key=lambda x: x[0].part_id)
     pd.testing.assert_frame_equal(ref, pd.concat([df for _, df in got], ignore_index=True))
+
+
+@pytest.mark.slow
+def test_dask_scheduler_address_same_tables() -> None:
+    distributed = pytest.importorskip("distributed")
+    ref = _run(None)
+    cluster = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None)
+    try:
+        with DaskExecutor(cluster.scheduler_address) as ex:
+            assert ex.workers == 2
+            got = _run(ex)
+    finally:
+        cluster.close()
+    pd.testing.assert_frame_equal(ref.table, got.table)

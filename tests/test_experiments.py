@@ -244,3 +244,33 @@ def test_cli_sweep_and_compare_with_batch_engine(tmp_path: Path, capsys: pytest.
     assert {"diff_mean", "variance_reduction"} <= set(table.columns)
     assert _cli(["compare", str(KIDAL), "--replications", "10", "--out", str(tmp_path / "x"), "--quiet"]) == 2
     capsys.readouterr()
+
+
+@pytest.mark.skipif(not _batch_available(), reason="batch engine not importable yet")
+def test_real_batch_compare_crn_is_sharper() -> None:
+    res = compare(KIDAL, {"convoy.max_vehicles": 50}, replications=256, engine="batch", seed=11,
+                  metrics=["completion_hours", "ied_strikes"])
+    t = res.table.set_index("metric")
+    for m in ("completion_hours", "ied_strikes"):
+        assert t.loc[m, "diff_ci_halfwidth"] < t.loc[m, "diff_ci_halfwidth_independent"]
+        assert t.loc[m, "variance_reduction"] > 1
+
+
+@pytest.mark.parametrize("spec", sorted((ROOT / "scenarios" / "sweeps").glob("*.yaml")), ids=lambda p: p.stem)
+def test_shipped_sweep_files_are_valid_and_run(spec: Path) -> None:
+    from sim.cli_experiments import load_sensitivity_spec, load_sweep_spec
+    from sim.designs import point_scenarios
+    from sim.loader import read_yaml
+
+    if "method" in read_yaml(spec):
+        s = load_sensitivity_spec(spec)
+        res = sensitivity(s.scenario, s.parameters, s.metric, s.method, n=4, replications=2, engine="des",
+                          simulate=fe.simulate_unit)
+        assert len(res.indices) == len(s.parameters)
+        return
+    sw = load_sweep_spec(spec)
+    points = sw.design.points()
+    assert len(point_scenarios(read_yaml(sw.scenario), points, sw.scenario)) == len(points)
+    res = sweep(sw.scenario, sw.design, replications=2, engine="des", seed=1, metrics=sw.metrics,
+                simulate=fe.simulate_unit)
+    assert len(res.table) == 2 * len(points)

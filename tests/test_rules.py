@@ -158,7 +158,10 @@ def test_early_exit_forced_logic() -> None:
     assert forced.any() and (~forced).any()
     trig = ex.trigger_hours
     assert np.all(ex.leave_by_hours[forced] == trig[forced] + 24.0)
-    assert np.all(ex.cutoff_hours[forced] == np.maximum(trig[forced] + 24.0 - 48.0, trig[forced]))
+    # lead hours before the new leave-by, not before the trigger, never after the planned cut-off
+    expected = np.minimum(np.maximum(trig[forced] + 24.0 - 48.0, trig[forced]), planned - 48.0)
+    assert np.all(ex.cutoff_hours[forced] == expected)
+    assert np.any(trig[forced] > planned - 48.0)  # the cap is exercised
     assert np.all(ex.leave_by_hours[~forced] == planned) and np.all(np.isinf(trig[~forced]))
     assert np.all(ex.cutoff_hours[~forced] == planned - 48.0)
     assert np.all(trig[forced] >= sc.hours(base.early_exit.from_))

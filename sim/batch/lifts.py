@@ -76,7 +76,7 @@ class LiftRun:
         latest_cutoff = float(plan.planned_cutoff_hours[self.bidx].max())
         while active.any():
             rows = np.flatnonzero(active)
-            if sc.road_movements.required:
+            if rules.lift_needs_authorization(sc, lift):
                 ch = rules.chain(sc, sc.road_movements, self.rng, t[rows], np.full(rows.size, latest_cutoff))
                 ok = ch.status == rules.GRANTED
                 g = np.where(ok, ch.time_hours, np.inf)

@@ -8,15 +8,10 @@ import numpy as np
 
 from sim import rules
 from sim.network import routes
+from sim.outcomes import BASE_COUNTS
 from sim.scenario import Scenario
 
 from .road import Routes
-
-COUNTS = (
-    "ied_strikes", "ambushes", "breakdowns", "wounded", "killed", "vehicles_lost", "trucks_lost",
-    "personnel_air", "personnel_road", "personnel_killed", "convoys", "flight_requests",
-    "flights_granted", "flights_denied", "road_requests",
-)
 
 
 @dataclass
@@ -77,7 +72,7 @@ class Tally:
 
     def __post_init__(self) -> None:
         shape = (self.n_reps, self.n_bases)
-        self.counts = {k: np.zeros(shape, dtype=np.int64) for k in COUNTS}
+        self.counts = {k: np.zeros(shape, dtype=np.int64) for k in BASE_COUNTS}
         self.fates = {}
         self.road_hours = np.zeros(shape)
         self.last_arrival_hours = np.full(shape, -np.inf)

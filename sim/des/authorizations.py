@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 
-import numpy as np
 import simpy
 
 from sim import rules
@@ -30,19 +29,22 @@ def request_chain(
     env: simpy.Environment,
     auth: Authorization,
     p_grant: Callable[[float], float],
-    rng: np.random.Generator,
+    delay: Callable[[], float],
+    uniform: Callable[[], float],
     cancel_at: float,
     on_decision: Callable[[float, bool], None] | None = None,
 ) -> Generator[simpy.Event, object, ChainResult]:
-    """Tries from ``env.now``: a timeout per decision; ends granted, gave up or cancelled at ``cancel_at``."""
+    """Tries from ``env.now``: a timeout per decision; ends granted, gave up or cancelled at ``cancel_at``.
+
+    ``delay()`` draws a decision delay (``rules.draw_delay``), ``uniform()`` the try's uniform.
+    """
     s0 = now = env.now
     give_up = auth.give_up_hours
     retry = auth.retry_hours
-    dist = auth.decision_delay_hours
     timeout = env.timeout
     n_req = n_den = 0
     while True:
-        d = now + float(rules.draw_delay(rng, dist))
+        d = now + delay()
         if d >= cancel_at:
             if cancel_at > now:
                 yield timeout(cancel_at - now)
@@ -50,7 +52,7 @@ def request_chain(
         if d > now:
             yield timeout(d - now)
         n_req += 1
-        granted = rng.random() < p_grant(d)
+        granted = uniform() < p_grant(d)
         if on_decision is not None:
             on_decision(d, granted)
         if granted:

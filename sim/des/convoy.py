@@ -38,6 +38,8 @@ class Convoy:
     hit: list[int] = field(default_factory=list)
     lost: list[int] = field(default_factory=list)
     killed_aboard: int = 0
+    personnel_at_start: int | None = None
+    """Personnel aboard at the start of the current segment (for the trace)."""
 
     def __post_init__(self) -> None:
         self.hit = [0] * len(self.groups)
@@ -61,6 +63,9 @@ def convoy(
     for j, seg in enumerate(reversed(segments) if toward_base else segments):
         t = env.now
         n = sum(cv.groups)
+        if rec is not None:
+            at_start = list(cv.groups)
+            cv.personnel_at_start = cv.personnel
         flags = (cv.escorted, cv.armoured, seg.cleared, rep.air_cover.covered(t))
         ied_m, amb_m, bd_m, drive = static.segment(seg, n, flags)
         attacks = streams["attacks"]
@@ -89,12 +94,13 @@ def convoy(
                     delay += dh
                     if rec is not None:
                         rec.incident(rep, t, drive, kind, cv, seg, toward=toward_base, vd=vd, w=w, k=k, dh=dh)
+            p = eff.breakdown.p_vehicle_lost
+            bd_u, bd_delay = rep.draws("breakdown_u"), rep.draws("breakdown_delay")
             for _ in range(bd):
                 lost = 0
-                p = eff.breakdown.p_vehicle_lost
                 if p > 0.0 and alive > 0:
-                    lost = int(streams["breakdowns"].random() < p)
-                dh = float(rules.draw_delay(delays, eff.breakdown.delay_hours))
+                    lost = int(bd_u() < p)
+                dh = bd_delay()
                 alive -= lost
                 destroyed += lost
                 delay += dh
@@ -125,7 +131,7 @@ def convoy(
         counts["killed"] += killed
         counts["vehicles_lost"] += destroyed
         if rec is not None:
-            rec.leg(rep, cv, j, seg, toward_base, t, end, n, ied, amb, bd, drive, delay)
+            rec.leg(rep, cv, j, seg, toward_base, t, end, at_start, ied, amb, bd, drive, delay)
     b.road_hours += env.now - depart
     if rec is not None:
         rec.event(env.now, "convoy_arrive", b.name, cv.lift, cv.ident, detail=cv.kind)

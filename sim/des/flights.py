@@ -33,8 +33,8 @@ def sortie(rep: Replication, b: BaseState, s: Sortie) -> Generator[simpy.Event, 
         def on_decision(d: float, ok: bool) -> None:
             rec.event(d, "flight_request", b.name, None, None,
                       detail=f"{'granted' if ok else 'denied'} {s.kind} {s.cargo_class or ''} {s.amount}".strip())
-    res = yield from request_chain(env, static.sc.flights, static.p_flights, rep.streams["flights"], cancel,
-                                   on_decision)
+    res = yield from request_chain(env, static.sc.flights, static.p_flights, rep.draws("flight_delay"),
+                                   rep.draws("flight_u"), cancel, on_decision)
     c = b.counts
     c["flight_requests"] += res.n_requests
     c["flights_denied"] += res.n_denied

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Generator
 from dataclasses import dataclass
@@ -58,15 +59,15 @@ def lift(rep: Replication, name: str, spec: Lift) -> Generator[simpy.Event, obje
     latest_cutoff = max(static.planned_cutoff[b] for b in spec.serves)
     trucks = spec.trucks
     rec = rep.recorder
-    for index in range(10**9):
+    for index in itertools.count():
         n_req = 0
-        if auth.required:
+        if rules.lift_needs_authorization(sc, spec):
             on_decision = None
             if rec is not None:
                 def on_decision(d: float, ok: bool) -> None:
                     rec.event(d, "road_request", None, name, None, detail="granted" if ok else "denied")
-            res = yield from request_chain(
-                env, auth, static.p_road, rep.streams["road_movements"], latest_cutoff, on_decision)
+            res = yield from request_chain(env, auth, static.p_road, rep.draws("road_delay"),
+                                           rep.draws("road_u"), latest_cutoff, on_decision)
             n_req = res.n_requests
             if res.status != GRANTED:
                 bases[0].counts["road_requests"] += n_req

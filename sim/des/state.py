@@ -10,8 +10,11 @@ import simpy
 
 from sim import rules
 from sim.network import Segment, routes
+from sim.outcomes import BASE_COUNTS
 from sim.scenario import FATES, AirCover, Authorization, Scenario
 from sim.streams import Streams
+
+from .draws import Draws, delays, uniforms
 
 LATE = 2
 """Event priority after SimPy's NORMAL (1): decisions taken once everything else at that instant ran."""
@@ -122,13 +125,6 @@ class Static:
         return (day + 1 + k) * 24.0 + s + (rest - k * length) - h0
 
 
-COUNT_KEYS = (
-    "ied_strikes", "ambushes", "breakdowns", "wounded", "killed", "vehicles_lost", "trucks_lost",
-    "personnel_air", "personnel_road", "personnel_killed", "convoys", "flight_requests",
-    "flights_granted", "flights_denied", "road_requests",
-)
-
-
 @dataclass
 class BaseState:
     """One base in one replication: exit times, the road pool, what happened to everything."""
@@ -143,7 +139,7 @@ class BaseState:
     pool: dict[str, int]
     open_cargo: dict[str, int]
     """Units of cargo sorties whose chain is not resolved yet (cancelled at the cut-off)."""
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_KEYS, 0))
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(BASE_COUNTS, 0))
     fates: dict[tuple[str, str], int] = field(default_factory=dict)
     n_open_cargo_chains: int = 0
     cargo_done: simpy.Event | None = None
@@ -189,6 +185,24 @@ class Replication:
     bases: dict[str, BaseState]
     air_cover: object
     recorder: object | None = None
+    _draws: dict = field(default_factory=dict)
+
+    def draws(self, key: str) -> Draws:
+        """Block-drawn values: ``flight_delay``, ``flight_u``, ``road_delay``, ``road_u``,
+        ``breakdown_u`` (stream ``breakdowns``), ``breakdown_delay`` (stream ``delays``)."""
+        d = self._draws.get(key)
+        if d is None:
+            sc, s = self.static.sc, self.streams
+            d = {
+                "flight_delay": lambda: delays(s["flights"], sc.flights.decision_delay_hours),
+                "flight_u": lambda: uniforms(s["flights"]),
+                "road_delay": lambda: delays(s["road_movements"], sc.road_movements.decision_delay_hours),
+                "road_u": lambda: uniforms(s["road_movements"]),
+                "breakdown_u": lambda: uniforms(s["breakdowns"]),
+                "breakdown_delay": lambda: delays(s["delays"], sc.threats.effects.breakdown.delay_hours),
+            }[key]()
+            self._draws[key] = d
+        return d
 
     def row(self, b: BaseState, point: int) -> dict:
         """The result row of base ``b`` (columns of ``outcomes.base_columns`` before ``finish_bases``)."""

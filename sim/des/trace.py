@@ -10,7 +10,7 @@ from sim import outcomes
 from sim.network import Segment
 from sim.scenario import Scenario
 
-from .model import run_replication
+from .model import run_replication, table
 from .state import Replication, Static
 
 
@@ -49,16 +49,19 @@ class Recorder:
         self.event(at, kind, cv.base.name, cv.lift, cv.ident, f"{a}-{b}", vd, w, k, dh, detail=cv.kind)
 
     def leg(self, rep: Replication, cv: object, j: int, seg: Segment, toward: bool, depart: float,
-            arrive: float, n: int, ied: int, amb: int, bd: int, drive: float, delay: float) -> None:
+            arrive: float, groups: list[int], ied: int, amb: int, bd: int, drive: float,
+            delay: float) -> None:
+        """Segment ``j`` of a convoy's drive; vehicle counts as at the segment start."""
         a, b = (seg.b, seg.a) if toward else (seg.a, seg.b)
-        trucks = sum(g for g, is_truck in zip(cv.groups, cv.n_trucks, strict=True) if is_truck)
-        escorts = cv.groups[0] if cv.kind != "final" else 0
+        trucks = sum(g for g, is_truck in zip(groups, cv.n_trucks, strict=True) if is_truck)
+        escorts = groups[0] if cv.kind != "final" else 0
         self.legs.append({
             "replication": self.replication, "convoy": cv.ident, "lift": cv.lift, "base": cv.base.name,
             "kind": cv.kind, "leg": j, "a": a, "b": b, "km": seg.km, "depart_hours": depart,
-            "arrive_hours": arrive, "vehicles": n, "trucks": trucks, "escorts": escorts,
-            "personnel": cv.personnel or 0, "ied_strikes": ied, "ambushes": amb, "breakdowns": bd,
-            "halt_hours": arrive - depart - drive - delay,
+            "arrive_hours": arrive, "vehicles": sum(groups), "trucks": trucks, "escorts": escorts,
+            "personnel": cv.personnel_at_start if cv.personnel is not None else 0,
+            "ied_strikes": ied, "ambushes": amb, "breakdowns": bd,
+            "halt_hours": max(0.0, arrive - depart - drive - delay),  # float noise aside
         })
 
 
@@ -66,7 +69,7 @@ def trace(sc: Scenario, seed: int, replication: int = 0) -> Trace:
     """Run one replication with its event log and convoy legs."""
     rec = Recorder(replication)
     rows, _ = run_replication(Static(sc), seed, replication, recorder=rec)
-    bases = outcomes.finish_bases(sc, pd.DataFrame(rows))
+    bases = table(sc, rows)
     events = pd.DataFrame(rec.events, columns=list(outcomes.TRACE_EVENT_COLUMNS))
     events = events.sort_values("time_hours", kind="stable").reset_index(drop=True)
     legs = pd.DataFrame(rec.legs, columns=list(outcomes.TRACE_LEG_COLUMNS))
