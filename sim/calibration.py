@@ -2,7 +2,8 @@
 
 ``python -m sim.calibration`` prints the table; ``--write`` puts it into ``scenarios/README.md``
 between the ``calibration`` markers; ``--check`` exits 1 if the shipped table differs from a fresh
-one. The table is a pure function of the scenario, engine, seed and replication count, which it
+one; ``--set PATH=VALUE`` (repeatable, printing only) runs the table for a changed phase-1 scenario,
+e.g. to re-measure a value before calibration. The table is a pure function of the scenario, engine, seed and replication count, which it
 states in its first line, so anyone can regenerate it.
 
 Observations (../shared/data/minusma_2023.md, "Phase-1 convoys"): Ber → Timbuktu 57 km in 51 h,
@@ -139,11 +140,14 @@ def _num(x: float) -> str:
     return f"{x:.0f}" if float(x).is_integer() else f"{x:.1f}"
 
 
-def table_markdown(table: pd.DataFrame, sc: Scenario, engine: str, replications: int, seed: int) -> str:
+def table_markdown(
+    table: pd.DataFrame, sc: Scenario, engine: str, replications: int, seed: int,
+    command: str = "python -m sim.calibration --write",
+) -> str:
     """The calibration table as Markdown, headed by the command and run settings that produce it."""
     lines = [
         f"Scenario `{sc.name}`, engine `{engine}`, seed {seed}, {replications} replications "
-        f"(`python -m sim.calibration --write`).",
+        f"(`{command}`).",
         "",
         "| observable | observed | model median | model 5–95 % | P(model ≥ observed) | inside 5–95 % |",
         "|---|---|---|---|---|---|",
@@ -161,14 +165,18 @@ def table_markdown(table: pd.DataFrame, sc: Scenario, engine: str, replications:
 
 
 def calibration_markdown(
-    path: str | Path = PHASE1, engine: str = DEFAULT_ENGINE, replications: int | None = None, seed: int | None = None
+    path: str | Path = PHASE1, engine: str = DEFAULT_ENGINE, replications: int | None = None, seed: int | None = None,
+    overrides: list[str] | None = None,
 ) -> str:
-    """Run the phase-1 scenario and return the Markdown calibration table."""
-    sc = load_scenario(path)
+    """Run the phase-1 scenario (with ``PATH=VALUE`` ``overrides``) and return the Markdown calibration table."""
+    sc = load_scenario(path, overrides)
     n = sc.run.replications if replications is None else int(replications)
     s = sc.run.seed if seed is None else int(seed)
     bases = simulate_bases(sc, engine, n, s)
-    return table_markdown(calibration_table(bases), sc, engine, n, s)
+    command = "python -m sim.calibration --write"
+    if overrides:
+        command = "python -m sim.calibration " + " ".join(f"--set {o}" for o in overrides)
+    return table_markdown(calibration_table(bases), sc, engine, n, s, command)
 
 
 # -- README sections ----------------------------------------------------------------------------
@@ -223,12 +231,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--engine", default=DEFAULT_ENGINE)
     ap.add_argument("--replications", type=int, default=None)
     ap.add_argument("--seed", type=int, default=None)
+    ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
+                    help="override a scenario value by dotted path (repeatable; printing only)")
     mode = ap.add_mutually_exclusive_group()
     mode.add_argument("--write", action="store_true", help="write the table into scenarios/README.md")
     mode.add_argument("--check", action="store_true", help="exit 1 if scenarios/README.md is out of date")
     args = ap.parse_args(argv)
+    if args.overrides and (args.write or args.check):
+        ap.error("--set only prints: the shipped table is the unchanged scenario's")
     try:
-        body = calibration_markdown(args.scenario, args.engine, args.replications, args.seed)
+        body = calibration_markdown(args.scenario, args.engine, args.replications, args.seed, args.overrides)
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -1,8 +1,10 @@
 """The findings: phase 2 and Kidal outcomes, and the paired effect of each counterfactual.
 
-``python -m sim.findings`` prints the tables; ``--write`` puts them into ``scenarios/README.md``
-between the ``findings`` markers; ``--check`` exits 1 if the shipped tables differ from fresh ones;
-``--baselines`` rewrites the pinned regression baselines in ``tests/baselines/``.
+``python -m sim.findings`` prints the tables (``--scenario NAME``: one scenario only); ``--write``
+puts them into ``scenarios/README.md`` between the ``findings`` markers and the summary into the
+top-level ``README.md`` between the ``findings-summary`` markers, from one computation; ``--check``
+exits 1 if either shipped section differs from a fresh one; ``--baselines`` rewrites the pinned
+regression baselines in ``tests/baselines/``.
 
 Counterfactuals are override files (``scenarios/counterfactuals/*.yaml``: a YAML mapping of dotted
 path → value, applied with ``sim.loader.apply_overrides``). Each effect is paired: baseline and
@@ -25,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from sim import outcomes
-from sim.calibration import ROOT, read_section, simulate_runs, update_readme, write_atomic
+from sim.calibration import README, ROOT, read_section, simulate_runs, update_readme, write_atomic
 from sim.engine import DEFAULT_ENGINE
 from sim.loader import ScenarioError, apply_overrides, read_yaml, validate
 from sim.scenario import Scenario
@@ -39,6 +41,8 @@ SHIPPED: dict[str, Path] = {
     "minusma_phase1_2023": ROOT / "scenarios" / "minusma_phase1_2023.yaml",
 }
 COUNTERFACTUAL_DIR = ROOT / "scenarios" / "counterfactuals"
+TOP_README = ROOT / "README.md"
+"""The top-level README: its ``findings-summary`` section is generated here too."""
 BASELINE_DIR = ROOT / "tests" / "baselines"
 BASELINE_REPLICATIONS: dict[str, int] = {"des": 32, "batch": 256}
 """Replications of the pinned regression baselines per engine (small: the tests rerun them)."""
@@ -52,26 +56,25 @@ class Counterfactual:
     files: Mapping[str, str]
 
 
+def _both(file: str) -> dict[str, str]:
+    return {"kidal_2023": file, "minusma_phase2_2023": file}
+
+
 COUNTERFACTUALS: tuple[Counterfactual, ...] = (
-    Counterfactual("flights granted at the pre-withdrawal rate (75.9 %)",
-                   {"kidal_2023": "flights_prewithdrawal_rate.yaml",
-                    "minusma_phase2_2023": "flights_prewithdrawal_rate.yaml"}),
-    Counterfactual("200 Gao trucks released on 24 Sep",
-                   {"kidal_2023": "trucks_released.yaml", "minusma_phase2_2023": "trucks_released.yaml"}),
+    Counterfactual("flights granted at the pre-withdrawal rate (75.9 %)", _both("flights_prewithdrawal_rate.yaml")),
+    Counterfactual("200 Gao trucks released on 24 Sep", _both("trucks_released.yaml")),
     Counterfactual("no early-exit pressure",
                    {"kidal_2023": "no_early_exit_kidal.yaml", "minusma_phase2_2023": "no_early_exit_phase2.yaml"}),
-    Counterfactual("convoys of at most 50 vehicles",
-                   {"kidal_2023": "convoy_50.yaml", "minusma_phase2_2023": "convoy_50.yaml"}),
-    Counterfactual("convoys of at most 100 vehicles",
-                   {"kidal_2023": "convoy_100.yaml", "minusma_phase2_2023": "convoy_100.yaml"}),
-    Counterfactual("convoys of at most 150 vehicles",
-                   {"kidal_2023": "convoy_150.yaml", "minusma_phase2_2023": "convoy_150.yaml"}),
-    Counterfactual("route clearance Anefis–Tarkint",
-                   {"kidal_2023": "clearance_anefis_tarkint.yaml",
-                    "minusma_phase2_2023": "clearance_anefis_tarkint.yaml"}),
+    Counterfactual("convoys of at most 50 vehicles", _both("convoy_50.yaml")),
+    Counterfactual("convoys of at most 100 vehicles", _both("convoy_100.yaml")),
+    Counterfactual("convoys of at most 150 vehicles", _both("convoy_150.yaml")),
+    Counterfactual("route clearance Anefis–Tarkint", _both("clearance_anefis_tarkint.yaml")),
     Counterfactual("leaving two weeks earlier",
                    {"kidal_2023": "earlier_2w_kidal.yaml", "minusma_phase2_2023": "earlier_2w_phase2.yaml"}),
+    Counterfactual("southern lifts held like the northern trucks (sensitivity)",
+                   {"minusma_phase2_2023": "southern_lifts_held.yaml"}),
 )
+
 
 
 # -- override files -----------------------------------------------------------------------------
@@ -131,6 +134,10 @@ METRICS: dict[str, tuple[str, Callable[[pd.DataFrame], np.ndarray]]] = {
 EFFECT_METRICS: tuple[str, ...] = (
     "on_time", "completion_day", "wounded", "killed", "strikes", "destroyed", "abandoned",
 )
+SUMMARY_METRICS: tuple[str, ...] = (
+    "on_time", "wounded", "killed", "strikes", "destroyed", "abandoned", "destroyed_musd", "abandoned_musd",
+)
+"""The headline rows of the top-level README summary."""
 
 
 EPOCH = dt.datetime(2023, 10, 1)
@@ -152,6 +159,23 @@ def headline_table(runs: pd.DataFrame) -> pd.DataFrame:
     for key, (label, get) in METRICS.items():
         rows.append({"metric": key, "label": label, **outcomes.describe(get(runs))})
     return pd.DataFrame(rows)
+
+
+PER_BASE: dict[str, str] = {
+    "wounded": "wounded", "killed": "killed", "strikes": "strikes", "road": "cargo units by road",
+    "air": "by air", "lost": "lost", "destroyed": "destroyed", "abandoned": "abandoned",
+}
+"""Columns of the per-base table: mean over replications, cargo units of every class by fate."""
+
+
+def per_base_table(sc: Scenario, bases: pd.DataFrame) -> pd.DataFrame:
+    """Mean per base (in ``sc.bases`` order) of casualties, strikes and cargo units by fate."""
+    out = pd.DataFrame({"wounded": bases["wounded"], "killed": bases["killed"],
+                        "strikes": bases["ied_strikes"] + bases["ambushes"], "base": bases["base"]})
+    for fate in ("road", "air", "lost", "destroyed", "abandoned"):
+        cols = [c for c in bases.columns if c.startswith("cargo_") and c.endswith(f"_{fate}")]
+        out[fate] = bases[cols].sum(axis=1)
+    return out.groupby("base", sort=False)[list(PER_BASE)].mean().reindex(list(sc.bases))
 
 
 def paired_effects(base: pd.DataFrame, var: pd.DataFrame, metrics: tuple[str, ...] = EFFECT_METRICS) -> pd.DataFrame:
@@ -189,6 +213,13 @@ def headline_markdown(table: pd.DataFrame) -> list[str]:
     return lines
 
 
+def per_base_markdown(table: pd.DataFrame) -> list[str]:
+    lines = ["| base | " + " | ".join(PER_BASE.values()) + " |", "|---|" + "---|" * len(PER_BASE)]
+    for base, row in table.iterrows():
+        lines.append(f"| {base} | " + " | ".join(_f(row[c], 1) for c in PER_BASE) + " |")
+    return lines
+
+
 def effects_markdown(effects: Mapping[str, pd.DataFrame]) -> list[str]:
     head = "| counterfactual | " + " | ".join(METRICS[m][0] for m in EFFECT_METRICS) + " |"
     lines = [head, "|---|" + "---|" * len(EFFECT_METRICS)]
@@ -201,16 +232,28 @@ def effects_markdown(effects: Mapping[str, pd.DataFrame]) -> list[str]:
     return lines
 
 
-def scenario_findings(
-    name: str, engine: str, replications: int | None, seed: int | None
-) -> tuple[Scenario, int, int, pd.DataFrame, dict[str, pd.DataFrame]]:
+@dataclass(frozen=True)
+class ScenarioFindings:
+    """Headline table and paired counterfactual effects of one scenario, with the run settings."""
+
+    name: str
+    engine: str
+    seed: int
+    replications: int
+    headline: pd.DataFrame
+    per_base: pd.DataFrame
+    effects: dict[str, pd.DataFrame]
+
+
+def scenario_findings(name: str, engine: str, replications: int | None, seed: int | None) -> ScenarioFindings:
     """Headline table and paired effects of every counterfactual for one scenario."""
     path = SCENARIOS[name]
     raw = read_yaml(path)
     sc = validate(raw, path)
     n = sc.run.replications if replications is None else int(replications)
     s = sc.run.seed if seed is None else int(seed)
-    base_runs = with_completion_day(sc, simulate_runs(sc, engine, n, s)[1])
+    bases, runs = simulate_runs(sc, engine, n, s)
+    base_runs = with_completion_day(sc, runs)
     effects: dict[str, pd.DataFrame] = {}
     for cf in COUNTERFACTUALS:
         file = cf.files.get(name)
@@ -219,23 +262,65 @@ def scenario_findings(
         var = variant_scenario(raw, COUNTERFACTUAL_DIR / file)
         var_runs = with_completion_day(var, simulate_runs(var, engine, n, s)[1])
         effects[f"{cf.label} (`{file}`)"] = paired_effects(base_runs, var_runs)
-    return sc, n, s, headline_table(base_runs), effects
+    return ScenarioFindings(name, engine, s, n, headline_table(base_runs), per_base_table(sc, bases), effects)
 
 
-def findings_markdown(engine: str = DEFAULT_ENGINE, replications: int | None = None, seed: int | None = None) -> str:
-    """The findings section of ``scenarios/README.md``."""
+def compute_findings(
+    engine: str = DEFAULT_ENGINE, replications: int | None = None, seed: int | None = None,
+    names: tuple[str, ...] = tuple(SCENARIOS),
+) -> list[ScenarioFindings]:
+    """The findings of each scenario in ``names`` (all of ``SCENARIOS`` by default)."""
+    return [scenario_findings(name, engine, replications, seed) for name in names]
+
+
+def findings_markdown(
+    engine: str = DEFAULT_ENGINE, replications: int | None = None, seed: int | None = None,
+    results: list[ScenarioFindings] | None = None,
+) -> str:
+    """The findings section of ``scenarios/README.md`` (computed unless ``results`` is given)."""
     out: list[str] = []
-    for name in SCENARIOS:
-        sc, n, s, head, effects = scenario_findings(name, engine, replications, seed)
+    for r in compute_findings(engine, replications, seed) if results is None else results:
         out += [
-            f"#### `{name}`", "",
-            f"Engine `{engine}`, seed {s}, {n} replications (`python -m sim.findings --write`).", "",
-            *headline_markdown(head), "",
+            f"#### `{r.name}`", "",
+            f"Engine `{r.engine}`, seed {r.seed}, {r.replications} replications "
+            f"(`python -m sim.findings --scenario {r.name}` prints these tables).", "",
+            *headline_markdown(r.headline), "",
+            "Mean per base (cargo units of every class, by fate):", "",
+            *per_base_markdown(r.per_base), "",
             "Paired effect of each counterfactual (variant − baseline; mean and 95 % CI over the same "
-            f"{n} replications with common random numbers):", "",
-            *effects_markdown(effects), "",
+            f"{r.replications} replications with common random numbers):", "",
+            *effects_markdown(r.effects), "",
         ]
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _summary_cell(metric: str, row: pd.Series) -> str:
+    if metric == "on_time":
+        return f"{_f(row['mean'], 3)} ({_f(row['ci_low'], 3)}–{_f(row['ci_high'], 3)})"
+    return (f"{_f(row['mean'])} ({_f(row['ci_low'])}–{_f(row['ci_high'])}); "
+            f"5–95 %: {_f(row['q05'], 1)}–{_f(row['q95'], 1)}")
+
+
+def summary_markdown(results: list[ScenarioFindings]) -> str:
+    """The ``findings-summary`` section of the top-level README: headline rows and paired effects."""
+    runs = ", ".join(f"`{r.name}`: engine `{r.engine}`, seed {r.seed}, {r.replications} replications"
+                     for r in results)
+    lines = [
+        f"Generated by `python -m sim.findings --write` ({runs}). Each scenario's tables are printed, "
+        "exactly, by `python -m sim.findings --scenario NAME`.", "",
+        "Mean (95 % CI; Wilson for the probability) and the 5–95 % range over replications:", "",
+        "| outcome | " + " | ".join(f"`{r.name}`" for r in results) + " |",
+        "|---|" + "---|" * len(results),
+    ]
+    tables = [r.headline.set_index("metric") for r in results]
+    for key in SUMMARY_METRICS:
+        cells = [_summary_cell(key, tab.loc[key]) for tab in tables]
+        lines.append(f"| {METRICS[key][0]} | " + " | ".join(cells) + " |")
+    for r in results:
+        lines += ["", f"Paired effect of each counterfactual on `{r.name}` (variant − baseline, mean and "
+                      "95 % CI, same seed and replications, common random numbers; "
+                      f"`python -m sim.findings --scenario {r.name}`):", "", *effects_markdown(r.effects)]
+    return "\n".join(lines) + "\n"
 
 
 # -- regression baselines -----------------------------------------------------------------------
@@ -279,28 +364,37 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--engine", default=DEFAULT_ENGINE)
     ap.add_argument("--replications", type=int, default=None)
     ap.add_argument("--seed", type=int, default=None)
+    ap.add_argument("--scenario", choices=sorted(SCENARIOS), default=None, help="print one scenario's tables")
     mode = ap.add_mutually_exclusive_group()
-    mode.add_argument("--write", action="store_true", help="write the findings into scenarios/README.md")
-    mode.add_argument("--check", action="store_true", help="exit 1 if scenarios/README.md is out of date")
+    mode.add_argument("--write", action="store_true",
+                      help="write the findings into scenarios/README.md and the summary into README.md")
+    mode.add_argument("--check", action="store_true", help="exit 1 if either README section is out of date")
     mode.add_argument("--baselines", action="store_true", help="rewrite tests/baselines/ (both engines)")
     args = ap.parse_args(argv)
+    if args.scenario and (args.write or args.check or args.baselines):
+        ap.error("--scenario only prints; --write, --check and --baselines cover every scenario")
     try:
         if args.baselines:
             for p in write_baselines():
                 print(f"wrote {p}")
             return 0
-        body = findings_markdown(args.engine, args.replications, args.seed)
+        names = (args.scenario,) if args.scenario else tuple(SCENARIOS)
+        results = compute_findings(args.engine, args.replications, args.seed, names)
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    body, summary = findings_markdown(results=results), summary_markdown(results)
     if args.write:
         changed = update_readme("findings", body)
         print(f"scenarios/README.md: findings {'updated' if changed else 'unchanged'}")
+        changed = update_readme("findings-summary", summary, TOP_README)
+        print(f"README.md: findings summary {'updated' if changed else 'unchanged'}")
     elif args.check:
-        from sim.calibration import README
-
-        if read_section(README.read_text(encoding="utf-8"), "findings") != body:
-            print("scenarios/README.md findings are out of date: run python -m sim.findings --write")
+        stale = [str(path.relative_to(ROOT)) for path, name, text in
+                 ((README, "findings", body), (TOP_README, "findings-summary", summary))
+                 if read_section(path.read_text(encoding="utf-8"), name) != text]
+        if stale:
+            print(f"out of date: {', '.join(stale)}: run python -m sim.findings --write")
             return 1
         print("findings up to date")
     else:

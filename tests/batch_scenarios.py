@@ -142,6 +142,40 @@ def early_exit() -> Scenario:
     return validate(d)
 
 
+def split_authorization() -> Scenario:
+    """Two lifts from one hub under a p_grant 0 road hold: ``held`` (alpha) needs authorization, ``free`` (beta) not.
+
+    Only beta's cargo can go by road; alpha's chain is refused until its cut-off, so its containers are
+    destroyed or abandoned and all its road requests are counted on alpha.
+    """
+    d = leg_data()
+    d["sites"]["alpha"]["cargo"] = {"containers": 30, "vehicles": 10}
+    d["sites"]["alpha"]["leave_by"] = "2024-01-12T00:00"
+    d["sites"]["alpha"]["destruction"] = {"teams": 1, "lead_hours": 24}
+    d["sites"]["beta"] = {"kind": "base", "lat": 17.5, "lon": 0.2, "personnel": 30,
+                          "cargo": {"containers": 24, "vehicles": 8},
+                          "withdraw_from": "2024-01-03T00:00", "leave_by": "2024-01-12T00:00",
+                          "loading": {"teams": 2, "hours_per_truck_load": 1.5}}
+    d["roads"].append({"from": "beta", "to": "mid", "km": 50, "terrain": "track", "threat": "high"})
+    d["threats"] = {
+        "levels": {"none": {"breakdowns_per_1000_vehicle_km": 0.3},
+                   "high": {"ied_rate_per_100km": 0.6, "ambush_rate_per_100km": 0.3}},
+        "effects": {"ied": {"vehicles_destroyed": {"mean": 0.6}, "wounded": {"mean": 1.0},
+                            "delay_hours": {"mean": 2.0, "cv": 0.5}},
+                    "ambush": {"vehicles_destroyed": {"mean": 0.4}, "wounded": {"mean": 1.5},
+                               "delay_hours": {"mean": 3.0, "cv": 0.5}},
+                    "breakdown": {"p_vehicle_lost": 0.1, "delay_hours": {"mean": 1.0, "cv": 0.5}}},
+    }
+    d["fleet"] = {"lifts": {
+        "held": {"hub": "hub", "trucks": 10, "escorts": 2, "serves": ["alpha"], "needs_authorization": True},
+        "free": {"hub": "hub", "trucks": 8, "escorts": 2, "serves": ["beta"], "needs_authorization": False},
+    }}
+    d["road_movements"] = {"required": True, "p_grant": 0.7, "p_grant_periods": [{"from": "2024-01-01", "p": 0.0}],
+                           "decision_delay_hours": {"mean": 8, "cv": 0.5}, "retry_hours": 12}
+    d["convoy"] = {"max_vehicles": 12, "escorts_per_convoy": 2, "min_spacing_hours": 0.5, "daylight_only": True}
+    return validate(d)
+
+
 SYNTHETIC = {
     "threats_on_leg": threats_on_leg,
     "chain_only": chain_only,
@@ -149,4 +183,5 @@ SYNTHETIC = {
     "destruction_cutoff": destruction_cutoff,
     "shared_trucks": shared_trucks,
     "early_exit": early_exit,
+    "split_authorization": split_authorization,
 }

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from batch_scenarios import SYNTHETIC, leg_data, loading_makespan
+from batch_scenarios import SYNTHETIC, leg_data, loading_makespan, split_authorization
 from scipy import stats
 
 from sim import outcomes
@@ -145,3 +145,15 @@ def test_each_rule_agrees_with_more_replications(name: str) -> None:
     sc = SYNTHETIC[name]()
     bad = compare(sc, run_des(sc, 2000, seed=7), run_batch(sc, 16 * BLOCK_SIZE, seed=7))
     assert not bad, "\n".join(bad)
+
+
+def test_only_the_lift_without_authorization_moves_cargo_under_a_hold() -> None:
+    """Per-lift authorization (MODEL.md §5): under a p_grant 0 hold only the ``free`` lift's base gets cargo out."""
+    sc = split_authorization()
+    for table in (run_des(sc, 200), run_batch(sc, 200)):
+        alpha, beta = table[table.base == "alpha"], table[table.base == "beta"]
+        assert (alpha["cargo_containers_road"] == 0).all() and (alpha["cargo_containers_lost"] == 0).all()
+        assert (alpha["road_requests"] > 0).all() and (beta["road_requests"] == 0).all()
+        assert (alpha["cargo_containers_destroyed"] + alpha["cargo_containers_abandoned"] == 30).all()
+        assert (beta["cargo_containers_road"] > 0).all()
+        assert beta["cargo_containers_road"].mean() > 20

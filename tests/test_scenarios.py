@@ -146,11 +146,30 @@ def test_paired_effects_are_per_replication_differences() -> None:
 
 
 def test_findings_with_fake_engine(fake_engine: None) -> None:
-    text = findings.findings_markdown("des", replications=6, seed=3)
+    results = findings.compute_findings("des", replications=6, seed=3)
+    text = findings.findings_markdown(results=results)
     for cf in findings.COUNTERFACTUALS:
         assert cf.label in text
     assert text.count("P(out by 31 Dec)") == 2 * 2  # headline row + effects header, two scenarios
     assert text == findings.findings_markdown("des", replications=6, seed=3)
+    summary = findings.summary_markdown(results)
+    assert summary.count("P(out by 31 Dec)") == 1 + 2  # one headline row, two effects headers
+    for name in findings.SCENARIOS:
+        assert f"python -m sim.findings --scenario {name}" in summary and f"`{name}`" in summary
+    one = findings.findings_markdown(results=findings.compute_findings("des", 6, 3, ("kidal_2023",)))
+    assert one in text  # --scenario prints exactly that scenario's part of the section
+
+
+def test_scenario_option_only_prints(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as err:
+        findings.main(["--scenario", "kidal_2023", "--write"])
+    assert err.value.code == 2 and "--scenario only prints" in capsys.readouterr().err
+
+
+def test_top_readme_has_the_findings_section() -> None:
+    text = findings.TOP_README.read_text(encoding="utf-8")
+    head = text.index("## Findings (MINUSMA 2023)")
+    assert head > text.index("## Layout") and text.index("<!-- findings-summary:start -->") > head
 
 
 # -- real engines -------------------------------------------------------------------------------
@@ -198,11 +217,15 @@ def test_pinned_baseline(name: str, engine: str) -> None:
 
 
 def test_shipped_findings_are_current() -> None:
+    """scenarios/README.md and the README's findings summary match one fresh computation (about 12 s)."""
     _real_engines()
     from sim.calibration import README, read_section
 
+    results = findings.compute_findings()
     shipped = read_section(README.read_text(encoding="utf-8"), "findings")
-    assert shipped == findings.findings_markdown(), "run python -m sim.findings --write"
+    assert shipped == findings.findings_markdown(results=results), "run python -m sim.findings --write"
+    summary = read_section(findings.TOP_README.read_text(encoding="utf-8"), "findings-summary")
+    assert summary == findings.summary_markdown(results), "run python -m sim.findings --write"
 
 
 def test_baseline_files_are_plain_json() -> None:
