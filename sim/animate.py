@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import matplotlib as mpl
@@ -12,6 +10,7 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from PIL import Image
 
+from sim.atomic import atomic_write
 from sim.plots.maps import base_load, marker_area, node_positions, plot_network
 from sim.plots.style import EVENT_STYLE, OKABE_ITO, STYLE, fmt_date, new_axes
 from sim.plots.timeline import LEG_COLOURS
@@ -146,16 +145,8 @@ def animate(
             for art in draw(i):
                 ax.draw_artist(art)
             frames.append(Image.fromarray(np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()))
-        out = Path(out_path)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.stem}.", suffix=".gif")
-        os.close(fd)
-        try:
-            frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:],
-                           duration=int(round(1000 / max(fps, 1))), loop=0)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, out)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        Path(out_path).parent.mkdir(parents=True, exist_ok=True)
+        out = atomic_write(out_path, lambda tmp: frames[0].save(
+            tmp, format="GIF", save_all=True, append_images=frames[1:],
+            duration=int(round(1000 / max(fps, 1))), loop=0), suffix=".gif")
     return out

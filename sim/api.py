@@ -7,9 +7,10 @@ the parts with ``sim.outcomes`` at the end.
 
 from __future__ import annotations
 
+import contextlib
 import time
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,6 +111,20 @@ def _close(store: RunStore | None, status: str, t0: float, extra: dict[str, Any]
         store.finish(status, time.perf_counter() - t0, extra)
 
 
+@contextlib.contextmanager
+def _recorded(store: RunStore | None, t0: float) -> Iterator[None]:
+    """Mark the results folder ``interrupted`` on Ctrl-C and ``failed`` on any other error."""
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        _close(store, "interrupted", t0)
+        exc.results_path = store.path if store else None  # type: ignore[attr-defined]
+        raise
+    except BaseException as exc:
+        _close(store, "failed", t0, {"error": f"{type(exc).__name__}: {exc}"})
+        raise
+
+
 def run(
     scenario: Scenario | str | Path,
     engine: str = DEFAULT_ENGINE,
@@ -136,7 +151,7 @@ def run(
     if out is not None or results_root is not None:
         store = RunStore.create(results_root, sc, "run", engine, seed_, reps, out=out)
     t0 = time.perf_counter()
-    try:
+    with _recorded(store, t0):
         frames = []
         ex = executor or SerialExecutor()
         with progress_bar(reps, progress and len(tasks) > 2) as advance:
@@ -157,13 +172,6 @@ def run(
                 err = write_charts(store.path, sc, {"bases": bases, "runs": runs, "summary": summary})
                 if err:
                     extra["charts_error"] = err
-    except KeyboardInterrupt as exc:
-        _close(store, "interrupted", t0)
-        exc.results_path = store.path if store else None  # type: ignore[attr-defined]
-        raise
-    except BaseException as exc:
-        _close(store, "failed", t0, {"error": f"{type(exc).__name__}: {exc}"})
-        raise
     wall = time.perf_counter() - t0
     _close(store, "complete", t0, extra)
     return RunResult(bases, runs, summary, store.path if store else None, sc, engine, seed_, reps, wall)
@@ -197,7 +205,7 @@ def trace(
     if out is not None or results_root is not None:
         store = RunStore.create(results_root, sc, "trace", "des", seed_, 1, out=out)
     t0 = time.perf_counter()
-    try:
+    with _recorded(store, t0):
         tr = _des_trace(sc, seed_, rep)
         bases = finish_bases(sc, tr.bases)
         runs = roll_up(sc, bases)
@@ -213,12 +221,5 @@ def trace(
                 err = write_charts(store.path, sc, tables)
                 if err:
                     extra["charts_error"] = err
-    except KeyboardInterrupt as exc:
-        _close(store, "interrupted", t0)
-        exc.results_path = store.path if store else None  # type: ignore[attr-defined]
-        raise
-    except BaseException as exc:
-        _close(store, "failed", t0, {"error": f"{type(exc).__name__}: {exc}"})
-        raise
     _close(store, "complete", t0, extra)
     return TraceResult(bases, runs, events, legs, store.path if store else None, sc, seed_, rep, summary)

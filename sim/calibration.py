@@ -14,9 +14,7 @@ same day and Goundam → Timbuktu the same day, both without incident.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +24,7 @@ import pandas as pd
 
 from sim import engine as engine_mod
 from sim import outcomes
+from sim.atomic import atomic_write_text
 from sim.engine import DEFAULT_ENGINE
 from sim.loader import ScenarioError, load_scenario
 from sim.scenario import Scenario
@@ -206,14 +205,7 @@ def replace_section(text: str, name: str, body: str) -> str:
 
 def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder and a rename."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_text(path, text)
 
 
 def update_readme(name: str, body: str, readme: Path = README) -> bool:

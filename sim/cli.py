@@ -86,7 +86,8 @@ def cmd_schema(args: argparse.Namespace) -> int:
     if args.out is None:
         sys.stdout.write(text)
         return 0
-    from sim.store import StoreError, atomic_write_bytes
+    from sim.atomic import atomic_write_bytes
+    from sim.store import StoreError
 
     out = Path(args.out)
     try:
@@ -152,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_scenario_args(p)
     p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
                    help=f"simulation engine (default: {DEFAULT_ENGINE})")
-    p.add_argument("--replications", type=int, metavar="N", help="replications (default: the scenario's run block)")
+    p.add_argument("-n", "--replications", type=int, metavar="N", help="replications (default: the scenario's run block)")
     p.add_argument("--seed", type=int, metavar="S", help="root seed (default: the scenario's run block)")
     add_output_args(p)
     p.set_defaults(func=cmd_run)

@@ -9,12 +9,12 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+from sim.atomic import atomic_write_text
 
 MODULES: tuple[str, ...] = ("bench_des.py", "bench_batch.py", "bench_experiments.py")
 BENCH_DIR = Path(__file__).resolve().parents[1] / "tests" / "benchmarks"
@@ -63,14 +63,7 @@ def show(value: Any) -> str:
 def write_json(path: Path, data: dict[str, Any]) -> None:
     """Write ``data`` atomically (temporary file, then rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2, default=str)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_text(path, json.dumps(data, indent=2, default=str))
 
 
 def run_all(quick: bool, only: list[str] | None = None, bench_dir: Path = BENCH_DIR) -> dict[str, Any]:

@@ -341,7 +341,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 
 def _run_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--replications", type=int, metavar="N", help="replications per point")
+    p.add_argument("-n", "--replications", type=int, metavar="N", help="replications per point")
     p.add_argument("--engine", choices=ENGINES, help="simulation engine (default: the file's, else batch)")
     p.add_argument("--seed", type=int, metavar="S", help="root seed (default: the scenario's run block)")
     g = p.add_mutually_exclusive_group()

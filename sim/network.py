@@ -30,7 +30,7 @@ class Segment:
 
 
 def build_graph(sc: Scenario) -> nx.Graph:
-    """Undirected graph of sites and waypoints; parallel roads keep the shorter one."""
+    """Undirected graph of sites and waypoints; of parallel roads, the one routing prefers stays."""
     g = nx.Graph()
     g.add_nodes_from(sc.sites)
     g.add_nodes_from(sc.waypoints)
@@ -46,10 +46,17 @@ def build_graph(sc: Scenario) -> nx.Graph:
             hours=r.km / speed,
             risk=(ied + amb) * r.km / 100.0,
         )
-        if g.has_edge(r.from_, r.to) and g.edges[r.from_, r.to]["km"] <= r.km:
+        if g.has_edge(r.from_, r.to) and _cost(sc, g.edges[r.from_, r.to]) <= _cost(sc, attrs):
             continue
         g.add_edge(r.from_, r.to, **attrs)
     return g
+
+
+def _cost(sc: Scenario, edge: dict) -> float:
+    """What routing minimizes on one road: hours, or expected attacks with hours breaking ties."""
+    if sc.routing.objective == "risk":
+        return edge["risk"] + 1e-9 * edge["hours"]
+    return edge["hours"]
 
 
 def route_nodes(sc: Scenario, graph: nx.Graph, base: str) -> list[str]:
@@ -65,13 +72,7 @@ def route_nodes(sc: Scenario, graph: nx.Graph, base: str) -> list[str]:
         return list(pinned)
     if not nx.has_path(graph, base, hub):
         raise ValueError(f"no road connects base '{base}' to its hub '{hub}'")
-    if sc.routing.objective == "risk":
-        # least expected attacks; drive time breaks ties between equally risky routes
-        def weight(u: str, v: str, d: dict) -> float:
-            return d["risk"] + 1e-9 * d["hours"]
-
-        return nx.shortest_path(graph, base, hub, weight=weight)
-    return nx.shortest_path(graph, base, hub, weight="hours")
+    return nx.shortest_path(graph, base, hub, weight=lambda u, v, d: _cost(sc, d))
 
 
 def route(sc: Scenario, base: str, graph: nx.Graph | None = None) -> list[Segment]:

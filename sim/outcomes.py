@@ -88,7 +88,10 @@ def finish_bases(sc: Scenario, table: pd.DataFrame | dict[str, object]) -> pd.Da
     destroyed = np.zeros(n)
     abandoned = np.zeros(n)
     for col in cargo_columns(sc):
-        cols[col] = np.asarray(get(col), dtype=np.float64)
+        values = np.asarray(get(col))
+        if values.dtype.kind == "f" and np.any(values != np.round(values)):
+            raise ValueError(f"{col}: cargo units must be whole numbers")
+        cols[col] = values.astype(np.int64)
     for c, cls in sc.cargo_classes.items():
         destroyed += cols[f"cargo_{c}_destroyed"] * cls.value_usd
         abandoned += cols[f"cargo_{c}_abandoned"] * cls.value_usd

@@ -11,8 +11,6 @@ import base64
 import datetime as dt
 import html
 import json
-import os
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -22,28 +20,14 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from sim import plots
+from sim.atomic import atomic_write, atomic_write_bytes
 from sim.loader import ScenarioError, load_scenario
 from sim.outcomes import describe, roll_up, wilson
 from sim.plots.style import fmt_date
 from sim.scenario import FATES, Scenario
 
-FILE_MODE = 0o644
-"""Charts and reports are readable by all (``mkstemp`` creates temp files owner-only)."""
 TABLES: tuple[str, ...] = ("runs", "bases", "legs", "convoys", "events")
 """Tables a results or trace folder may hold (``convoys`` is the trace's legs table)."""
-
-
-def _atomic_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, FILE_MODE)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def save_axes(ax: Axes, path: Path, fmt: str = "png") -> Path:
@@ -51,16 +35,9 @@ def save_axes(ax: Axes, path: Path, fmt: str = "png") -> Path:
     if fmt not in ("png", "svg"):
         raise ValueError(f"unsupported chart format '{fmt}'")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=f".{fmt}.tmp")
-    os.close(fd)
-    try:
-        ax.figure.savefig(tmp, format=fmt, bbox_inches="tight", metadata={"Software": None} if fmt == "png" else None)
-        os.chmod(tmp, FILE_MODE)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    meta = {"Software": None} if fmt == "png" else None
+    return atomic_write(path, lambda tmp: ax.figure.savefig(tmp, format=fmt, bbox_inches="tight", metadata=meta),
+                        suffix=f".{fmt}")
 
 
 def _first_point(df: pd.DataFrame) -> pd.DataFrame:
@@ -369,5 +346,5 @@ def write_report(path: str | Path, *, charts: bool = True) -> Path:
     order = list(CAPTIONS)
     pngs.sort(key=lambda p: (order.index(p.stem) if p.stem in order else len(order), p.stem))
     out = folder / "report.html"
-    _atomic_bytes(out, render_html(sc, manifest, tables, pngs).encode("utf-8"))
+    atomic_write_bytes(out, render_html(sc, manifest, tables, pngs).encode("utf-8"))
     return out

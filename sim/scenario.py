@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 NonNeg = Annotated[float, Field(ge=0)]
 Pos = Annotated[float, Field(gt=0)]
@@ -24,13 +24,19 @@ class Strict(BaseModel):
 
 
 def _as_datetime(value: object) -> object:
-    """YAML gives ``date`` for ``2023-10-31``; the model wants midnight of that day."""
+    """YAML gives ``date`` for ``2023-10-31``; the model wants midnight of that day, local time."""
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return dt.datetime(value.year, value.month, value.day)
     return value
 
 
-Timestamp = Annotated[dt.datetime, Field(description="local date or date-time")]
+def _naive(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is not None:
+        raise ValueError("times are local and without a time zone (drop the offset, e.g. +00:00)")
+    return value
+
+
+Timestamp = Annotated[dt.datetime, AfterValidator(_naive), Field(description="local date or date-time")]
 
 
 class Source(Strict):
@@ -273,7 +279,7 @@ class Lift(Strict):
     hub: str
     trucks: Count
     escorts: Count = 0
-    serves: list[str]
+    serves: list[str] = Field(min_length=1)
     available_from: Timestamp | None = None
     idle_check_hours: Pos = 24.0
     needs_authorization: bool | None = Field(

@@ -42,17 +42,22 @@ def problem(parameters: Sequence[Parameter]) -> dict[str, Any]:
             "bounds": [[0.0, 1.0]] * len(parameters)}
 
 
+def _generator(seed: int, purpose: int) -> np.random.Generator:
+    """A generator of its own for SALib (given an int 0, SALib's analysis falls back to global state)."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(purpose,))))
+
+
 def sample(method: str, parameters: Sequence[Parameter], n: int, seed: int, num_levels: int = 4) -> np.ndarray:
     """SALib's sample on the unit cube: Sobol (Saltelli) needs n a power of two; Morris n trajectories."""
     prob = problem(parameters)
     if method == "sobol":
         from SALib.sample import sobol as sobol_sample
 
-        return sobol_sample.sample(prob, n, calc_second_order=False, scramble=True, seed=seed)
+        return sobol_sample.sample(prob, n, calc_second_order=False, scramble=True, seed=_generator(seed, 0))
     if method == "morris":
         from SALib.sample import morris as morris_sample
 
-        return morris_sample.sample(prob, n, num_levels=num_levels, seed=seed)
+        return morris_sample.sample(prob, n, num_levels=num_levels, seed=_generator(seed, 0))
     raise ValueError(f"unknown method '{method}' (methods: {', '.join(METHODS)})")
 
 
@@ -73,13 +78,14 @@ def analyze(
         from SALib.analyze import sobol as sobol_analyze
 
         res = sobol_analyze.analyze(prob, y, calc_second_order=False, conf_level=conf_level,
-                                    num_resamples=num_resamples, print_to_console=False, seed=seed)
+                                    num_resamples=num_resamples, print_to_console=False,
+                                    seed=_generator(seed, 1))
         cols = ["S1", "S1_conf", "ST", "ST_conf"]
     else:
         from SALib.analyze import morris as morris_analyze
 
         res = morris_analyze.analyze(prob, unit, y, conf_level=conf_level, num_resamples=num_resamples,
-                                     print_to_console=False, seed=seed)
+                                     print_to_console=False, seed=_generator(seed, 1))
         cols = ["mu_star", "mu_star_conf", "sigma", "mu"]
     out = pd.DataFrame({"parameter": prob["names"], **{c: np.asarray(res[c], dtype=float) for c in cols}})
     return out

@@ -24,7 +24,6 @@ The API (used by ``sim.api``, ``sim.experiments`` and ``sim.executors``):
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import os
@@ -40,6 +39,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from sim.atomic import atomic_write, atomic_write_bytes
 from sim.loader import scenario_dict, scenario_hash
 from sim.scenario import Scenario
 
@@ -82,53 +82,9 @@ def _check_name(name: str, what: str) -> str:
     return name
 
 
-def _fsync_dir(path: Path) -> None:
-    """Persist a rename in ``path`` (best effort: not every platform can open a folder)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _tmp_name(path: Path) -> Path:
-    return path.with_name(f".{path.name}.tmp-{secrets.token_hex(4)}")
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder, fsync, rename."""
-    tmp = _tmp_name(path)
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    _fsync_dir(path.parent)
-
-
 def atomic_write_parquet(path: Path, df: pd.DataFrame) -> None:
     """Write ``df`` as Parquet to ``path`` atomically (temp file, fsync, rename)."""
-    tmp = _tmp_name(path)
-    try:
-        df.to_parquet(tmp, index=False)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    _fsync_dir(path.parent)
+    atomic_write(path, lambda tmp: df.to_parquet(tmp, index=False))
 
 
 def package_versions() -> dict[str, str | None]:

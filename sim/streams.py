@@ -25,8 +25,15 @@ STREAMS: tuple[str, ...] = (
     "breakdowns",
     "delays",
     "trace",
+    "final_attacks",
+    "final_effects",
+    "final_breakdowns",
+    "final_delays",
 )
-"""Named streams. New names go at the end so existing streams keep their numbers."""
+"""Named streams. New names go at the end so existing streams keep their numbers.
+
+Lift convoys draw road events from ``attacks``, ``effects``, ``breakdowns`` and ``delays``; final
+convoys from the ``final_`` streams, so more or fewer lift rounds do not shift final-convoy draws."""
 
 _ENGINE_KEY = {"des": 1, "batch": 2}
 

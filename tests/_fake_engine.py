@@ -28,6 +28,9 @@ from sim.scenario import FATES, Scenario
 from sim.streams import Streams
 
 SLOW_ENV = "FAKE_ENGINE_DELAY_S"
+HANG_ENV = "FAKE_ENGINE_HANG_AFTER"
+"""After this many calls in one process the fake engine hangs (a run to be killed at a known point)."""
+_calls = [0]
 
 
 def n_loads(sc: Scenario, base: str) -> int:
@@ -58,6 +61,10 @@ def simulate_unit(
     delay_s = float(os.environ.get(SLOW_ENV, "0") or 0)
     if delay_s:
         time.sleep(delay_s)
+    hang_after = int(os.environ.get(HANG_ENV, "0") or 0)
+    _calls[0] += 1
+    if hang_after and _calls[0] > hang_after:
+        time.sleep(3600)
     streams = Streams(seed, engine, unit.index, point=point, crn=crn)
     n = unit.count
     reps = np.arange(unit.first, unit.first + n, dtype="int64")

@@ -93,9 +93,7 @@ def test_cli_animate_scenario_file(tmp_path, tiny_path, fake_trace):
 
 
 def test_real_des_trace_animates(tmp_path, sc):
-    des = pytest.importorskip("sim.des")
-    if not hasattr(des, "trace"):
-        pytest.skip("sim.des.trace not available yet")
+    from sim import des
     tr = des.trace(sc, 1)
     if tr.legs.empty:
         pytest.skip("the traced run has no convoys")

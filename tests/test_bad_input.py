@@ -68,6 +68,8 @@ MALFORMED: list[tuple[str, Callable[[dict], None], str]] = [
     ("lift_serves_unknown_base", _set("fleet.lifts.north.serves", ["beta"]), "fleet.lifts.north.serves.0"),
     ("bad_date", _set("sites.alpha.withdraw_from", "the day after"), "sites.alpha.withdraw_from"),
     ("sensitive_handover", _set("cargo_classes.sensitive.if_left", "handover"), "cargo_classes.sensitive"),
+    ("lift_serves_nothing", _set("fleet.lifts.north.serves", []), "fleet.lifts.north.serves"),
+    ("time_zone_offset", _set("calendar.start", "2023-10-01T00:00:00+00:00"), "calendar.start"),
 ]
 
 

@@ -91,7 +91,6 @@ def test_readme_has_both_sections() -> None:
 
 def test_shipped_calibration_table_matches_a_fresh_run() -> None:
     """The table in scenarios/README.md is what `python -m sim.calibration --write` produces."""
-    pytest.importorskip("sim.batch")
     shipped = read_section(calibration.README.read_text(encoding="utf-8"), "calibration")
     assert shipped == calibration.calibration_markdown(), "run python -m sim.calibration --write"
     assert calibration.main(["--check"]) == 0
@@ -99,8 +98,6 @@ def test_shipped_calibration_table_matches_a_fresh_run() -> None:
 
 def test_engines_agree_on_the_calibration_verdicts() -> None:
     """The SimPy reference gives the same inside/outside verdicts as the batch engine (500 runs)."""
-    pytest.importorskip("sim.des")
-    pytest.importorskip("sim.batch")
     sc = calibration.load_scenario(calibration.PHASE1)
     verdicts = {}
     for engine in ("batch", "des"):

@@ -199,14 +199,7 @@ def test_charts_are_optional(tiny_path, results_root, monkeypatch, fake_engine):
 # -- the real engines ------------------------------------------------------------------------------
 
 
-def _batch_available() -> None:
-    batch = pytest.importorskip("sim.batch")
-    if not (hasattr(batch, "simulate") and hasattr(batch, "check_supported")):
-        pytest.skip("batch engine not available yet")
-
-
 def test_real_batch_run_and_determinism(kidal_path, tmp_path, capsys):
-    _batch_available()
     outs = [tmp_path / "a", tmp_path / "b"]
     for out in outs:
         assert main(["run", str(kidal_path), "--replications", "200", "--seed", "1", "--out", str(out),
@@ -218,9 +211,7 @@ def test_real_batch_run_and_determinism(kidal_path, tmp_path, capsys):
 
 
 def _des_available() -> None:
-    des = pytest.importorskip("sim.des")
-    if not (hasattr(des, "simulate") and hasattr(des, "trace")):
-        pytest.skip("SimPy engine not available yet")
+    import sim.des  # noqa: F401 - the SimPy engine must import
 
 
 def test_real_des_run_and_determinism(kidal_path, tmp_path):
@@ -245,7 +236,6 @@ def test_real_trace(kidal_path, results_root, capsys):
 
 @pytest.mark.slow
 def test_real_run_in_a_process_with_charts(kidal_path, tmp_path):
-    _batch_available()
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     out = tmp_path / "run"
     res = subprocess.run([sys.executable, "-m", "sim", "run", str(kidal_path), "--replications", "500",

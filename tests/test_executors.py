@@ -82,15 +82,6 @@ def test_dask_local_cluster_same_tables() -> None:
     pd.testing.assert_frame_equal(ref.table, got.table)
 
 
-def _batch_available() -> bool:
-    try:
-        from sim.batch import simulate  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-@pytest.mark.skipif(not _batch_available(), reason="batch engine not importable yet")
 def test_real_batch_engine_same_tables_in_processes() -> None:
     sc = load_scenario(KIDAL)
     tasks = [Task(f"p{p}", p, sc, "batch", (Unit(0, 0, 40),), 3) for p in range(2)]

@@ -146,3 +146,18 @@ def test_read_yaml_rejects_alias_bombs(tmp_path):
     bomb.write_text("\n".join(lines))
     with pytest.raises(ScenarioError, match="aliases"):
         read_yaml(bomb)
+
+
+def test_parallel_roads_keep_the_one_routing_prefers(kidal_path):
+    """A second, longer but faster (paved) road between the same places is the one routed on."""
+    from sim.loader import read_yaml, validate
+    from sim.network import routes
+
+    data = read_yaml(kidal_path)
+    data["roads"].append({"from": "kidal", "to": "anefis", "km": 130, "terrain": "paved", "threat": "high"})
+    sc = validate(data, kidal_path)
+    first = routes(sc)["kidal"][0]
+    assert (first.km, first.terrain) == (130, "paved")
+    data["routing"] = {"objective": "risk"}
+    sc = validate(data, kidal_path)
+    assert routes(sc)["kidal"][0].km == 112  # same threat level: the shorter road is less exposed

@@ -1,13 +1,14 @@
 """The shipped MINUSMA scenarios, their counterfactual files, the findings and the pinned baselines.
 
-Tests that need the real engines skip when ``sim.des`` / ``sim.batch`` cannot be imported. Pinned
-baselines (``tests/baselines/``) compare exactly: change them only with ``python -m sim.findings
+Pinned
+baselines (``tests/baselines/``) compare to 1e-9: change them only with ``python -m sim.findings
 --baselines`` after an intended change of the model or the scenarios.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 
@@ -22,11 +23,6 @@ from sim.scenario import FATES
 
 SHIPPED = list(findings.SHIPPED)
 CITE = re.compile(r"\[([A-Za-z0-9_]+(?:\s*,\s*[A-Za-z0-9_]+)*)\]")
-
-
-def _real_engines() -> None:
-    pytest.importorskip("sim.des")
-    pytest.importorskip("sim.batch")
 
 
 @pytest.mark.parametrize("name", SHIPPED)
@@ -178,7 +174,6 @@ def test_top_readme_has_the_findings_section() -> None:
 @pytest.mark.parametrize("engine,reps", [("des", 3), ("batch", 16)])
 @pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_scenario_runs_and_conserves_cargo(name: str, engine: str, reps: int) -> None:
-    _real_engines()
     from sim.calibration import simulate_runs
 
     sc = load_scenario(findings.SHIPPED[name])
@@ -192,7 +187,6 @@ def test_shipped_scenario_runs_and_conserves_cargo(name: str, engine: str, reps:
 
 
 def test_no_change_counterfactual_has_zero_paired_effect() -> None:
-    _real_engines()
     from sim.calibration import simulate_runs
 
     raw = read_yaml(findings.SCENARIOS["kidal_2023"])
@@ -207,18 +201,19 @@ def test_no_change_counterfactual_has_zero_paired_effect() -> None:
 @pytest.mark.parametrize("engine", ["batch", "des"])
 @pytest.mark.parametrize("name", SHIPPED)
 def test_pinned_baseline(name: str, engine: str) -> None:
-    _real_engines()
     stored = json.loads(findings.baseline_path(name, engine).read_text(encoding="utf-8"))
     fresh = findings.baseline_record(name, engine)
-    assert fresh == stored, (
-        f"{name} ({engine}) differs from tests/baselines/: if the change is intended, run "
-        "python -m sim.findings --baselines"
-    )
+    hint = (f"{name} ({engine}) differs from tests/baselines/: if the change is intended, run "
+            "python -m sim.findings --baselines")
+    assert fresh.keys() == stored.keys() and fresh["means"].keys() == stored["means"].keys(), hint
+    assert {k: v for k, v in fresh.items() if k != "means"} == {k: v for k, v in stored.items() if k != "means"}, hint
+    # counts are exact binary fractions; times may differ in the last bits across numpy builds
+    for key, value in stored["means"].items():
+        assert math.isclose(fresh["means"][key], value, rel_tol=1e-9, abs_tol=1e-9), f"{key}: {hint}"
 
 
 def test_shipped_findings_are_current() -> None:
     """scenarios/README.md and the README's findings summary match one fresh computation (about 12 s)."""
-    _real_engines()
     from sim.calibration import README, read_section
 
     results = findings.compute_findings()

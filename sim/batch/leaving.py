@@ -65,7 +65,7 @@ def leave(plan: Plan, b: int, exits: Exits, flights: BaseFlights, loads: Loads, 
         depart = depart0 + i * spacing
         leg = road.drive(rows, depart, np.full(n_reps, b), False, groups, [1] * len(groups), aboard,
                          sc.convoy.final_convoy_escorted, sc.convoy.final_convoy_armoured,
-                         personnel=personnel)
+                         personnel=personnel, final=True)
         tally.add_leg(rows, np.full(n_reps, b), leg, depart)
         tally.counts["convoys"][:, b] += 1
         killed_people += leg.killed

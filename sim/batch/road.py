@@ -125,17 +125,21 @@ class Road:
         escorted: bool,
         armoured: bool,
         personnel: np.ndarray | None = None,
+        final: bool = False,
     ) -> Leg:
         """Drive convoys (one per entry of ``rows``) over their routes, segment by segment.
 
         ``groups`` are vehicle counts (modified in place as vehicles are destroyed); ``aboard`` the
         units carried by each group (modified in place, ``None`` for groups that carry nothing);
         ``upt`` the units per vehicle of each group. ``personnel`` (final convoys) caps the killed.
+        ``final`` convoys draw from the ``final_`` streams, lift convoys from the others, so more or
+        fewer lift rounds do not shift final-convoy draws (DESIGN.md §3).
         """
         sc, rt = self.sc, self.routes
         eff = sc.threats.effects
-        attacks, effects = self.streams["attacks"], self.streams["effects"]
-        breakdowns, delays = self.streams["breakdowns"], self.streams["delays"]
+        pre = "final_" if final else ""
+        attacks, effects = self.streams[pre + "attacks"], self.streams[pre + "effects"]
+        breakdowns, delays = self.streams[pre + "breakdowns"], self.streams[pre + "delays"]
         m = rows.size
         t = np.asarray(t0, dtype=float).copy()
         zeros = [np.zeros(m, dtype=np.int64) for _ in range(7)]

@@ -60,6 +60,10 @@ def convoy(
     rec = rep.recorder
     if rec is not None:
         rec.event(env.now, "convoy_depart", b.name, cv.lift, cv.ident, detail=cv.kind)
+    # final convoys draw from their own streams: lift rounds do not shift them (DESIGN.md §3)
+    pre = "final_" if cv.kind == "final" else ""
+    attacks, breakdowns = streams[pre + "attacks"], streams[pre + "breakdowns"]
+    effects, delays = streams[pre + "effects"], streams[pre + "delays"]
     for j, seg in enumerate(reversed(segments) if toward_base else segments):
         t = env.now
         n = sum(cv.groups)
@@ -68,14 +72,12 @@ def convoy(
             cv.personnel_at_start = cv.personnel
         flags = (cv.escorted, cv.armoured, seg.cleared, rep.air_cover.covered(t))
         ied_m, amb_m, bd_m, drive = static.segment(seg, n, flags)
-        attacks = streams["attacks"]
         ied = int(attacks.poisson(ied_m)) if ied_m > 0.0 else 0
         amb = int(attacks.poisson(amb_m)) if amb_m > 0.0 else 0
-        bd = int(streams["breakdowns"].poisson(bd_m)) if bd_m > 0.0 else 0
+        bd = int(breakdowns.poisson(bd_m)) if bd_m > 0.0 else 0
         delay = destroyed = wounded = killed = 0
         if ied or amb or bd:
             f = static.factors(flags)
-            effects, delays = streams["effects"], streams["delays"]
             alive = n
             for kind, n_ev, e in (("ied", ied, eff.ied), ("ambush", amb, eff.ambush)):
                 for _ in range(n_ev):
@@ -95,7 +97,7 @@ def convoy(
                     if rec is not None:
                         rec.incident(rep, t, drive, kind, cv, seg, toward=toward_base, vd=vd, w=w, k=k, dh=dh)
             p = eff.breakdown.p_vehicle_lost
-            bd_u, bd_delay = rep.draws("breakdown_u"), rep.draws("breakdown_delay")
+            bd_u, bd_delay = rep.draws(pre + "breakdown_u"), rep.draws(pre + "breakdown_delay")
             for _ in range(bd):
                 lost = 0
                 if p > 0.0 and alive > 0:

@@ -189,7 +189,8 @@ class Replication:
 
     def draws(self, key: str) -> Draws:
         """Block-drawn values: ``flight_delay``, ``flight_u``, ``road_delay``, ``road_u``,
-        ``breakdown_u`` (stream ``breakdowns``), ``breakdown_delay`` (stream ``delays``)."""
+        ``breakdown_u`` (stream ``breakdowns``), ``breakdown_delay`` (stream ``delays``), and
+        ``final_breakdown_u``, ``final_breakdown_delay`` (streams ``final_breakdowns``, ``final_delays``)."""
         d = self._draws.get(key)
         if d is None:
             sc, s = self.static.sc, self.streams
@@ -200,6 +201,8 @@ class Replication:
                 "road_u": lambda: uniforms(s["road_movements"]),
                 "breakdown_u": lambda: uniforms(s["breakdowns"]),
                 "breakdown_delay": lambda: delays(s["delays"], sc.threats.effects.breakdown.delay_hours),
+                "final_breakdown_u": lambda: uniforms(s["final_breakdowns"]),
+                "final_breakdown_delay": lambda: delays(s["final_delays"], sc.threats.effects.breakdown.delay_hours),
             }[key]()
             self._draws[key] = d
         return d

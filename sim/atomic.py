@@ -1,0 +1,59 @@
+"""Atomic file writes: a temporary file in the same folder, fsync, rename. Readers never see half a file."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+
+FILE_MODE = 0o644
+"""Written files are readable by all, like files written directly."""
+
+
+def fsync_dir(path: Path) -> None:
+    """Persist a rename in ``path`` (best effort: not every platform can open a folder)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def tmp_name(path: Path, suffix: str = "") -> Path:
+    """A hidden temporary name next to ``path`` (``suffix`` keeps writers that look at it happy)."""
+    return path.with_name(f".{path.name}.tmp-{secrets.token_hex(4)}{suffix}")
+
+
+def atomic_write(path: str | Path, write: Callable[[Path], None], suffix: str = "") -> Path:
+    """Call ``write(tmp)`` to fill a temporary file, then fsync it and rename it to ``path``."""
+    path = Path(path)
+    tmp = tmp_name(path, suffix)
+    try:
+        write(tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.chmod(tmp, FILE_MODE)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    fsync_dir(path.parent)
+    return path
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically."""
+    return atomic_write(path, lambda tmp: tmp.write_bytes(data))
+
+
+def atomic_write_text(path: str | Path, text: str) -> Path:
+    """Write UTF-8 ``text`` to ``path`` atomically."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
