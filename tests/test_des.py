@@ -240,6 +240,9 @@ def never_empties(p_road_grant: float) -> Scenario:
     d["threats"]["levels"]["high"].update(ied_rate_per_100km=1.5, ambush_rate_per_100km=0.8)
     d["threats"]["effects"]["breakdown"] = {"p_vehicle_lost": 0.2, "delay_hours": {"mean": 1.0}}
     d["road_movements"] = {"required": True, "p_grant": p_road_grant, "retry_hours": 12}
+    # air cover on half the days, with an effect: a day's cover must not depend on who asked first
+    d["air_cover"] = {"p_grant": 0.5}
+    d.setdefault("mitigations", {})["air_cover"] = {"ied_rate_factor": 0.3, "ambush_rate_factor": 0.3}
     return validate(d)
 
 
