@@ -1,0 +1,47 @@
+"""The result schema: the per-base table, the roll-up per replication, summaries and intervals."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim import outcomes
+from sim.batch import simulate
+from sim.loader import load_scenario
+
+PHASE2 = Path(__file__).resolve().parents[1] / "scenarios" / "minusma_phase2_2023.yaml"
+
+
+def _bases() -> tuple:
+    sc = load_scenario(PHASE2)
+    parts = [simulate(sc, 0, 0, 200, seed=1).assign(point=p) for p in range(3)]
+    return sc, outcomes.finish_bases(sc, pd.concat(parts, ignore_index=True))
+
+
+def test_roll_up_fast_path_equals_groupby() -> None:
+    """Sorted tables take the reshape path; shuffled ones the groupby path: the same numbers."""
+    sc, bases = _bases()
+    fast = outcomes.roll_up(sc, bases)
+    assert outcomes._regular(bases, len(sc.bases)) is not None
+    shuffled = bases.sample(frac=1.0, random_state=3)
+    assert outcomes._regular(shuffled, len(sc.bases)) is None
+    pd.testing.assert_frame_equal(fast, outcomes.roll_up(sc, shuffled).reset_index(drop=True))
+    assert list(fast.columns) == outcomes.run_columns(sc) and len(fast) == 3 * 200
+
+
+def test_finish_bases_types_and_order() -> None:
+    sc, bases = _bases()
+    assert list(bases.columns) == outcomes.base_columns(sc)
+    assert all(bases[c].dtype == np.int64 for c in outcomes.cargo_columns(sc))
+    keys = list(zip(bases["point"], bases["replication"], bases["base"], strict=True))
+    assert keys == sorted(keys)
+
+
+def test_wilson_interval_closed_form() -> None:
+    lo, hi = outcomes.wilson(0, 100)
+    assert lo == 0.0 and math.isclose(hi, 3.841459 / (100 + 3.841459), rel_tol=1e-5)
+    lo, hi = outcomes.wilson(50, 100)
+    assert math.isclose(lo + hi, 1.0) and lo < 0.5 < hi
