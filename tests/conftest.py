@@ -16,6 +16,9 @@ from typing import Any
 import pytest
 import yaml
 
+from sim.loader import validate
+from sim.scenario import Scenario
+
 ROOT = Path(__file__).resolve().parents[1]
 KIDAL = ROOT / "scenarios" / "kidal_2023.yaml"
 
@@ -67,6 +70,27 @@ _TINY: dict[str, Any] = {
 def make_tiny_scenario() -> dict[str, Any]:
     """A fresh copy of the tiny synthetic scenario as raw data (the form of a YAML file)."""
     return copy.deepcopy(_TINY)
+
+
+FINAL_ONLY = ["exit_hours", "personnel_killed", "personnel_road", "cargo_vehicles_lost", "cargo_vehicles_road"]
+"""Outputs made only by the final convoys (and the base's exit), not by lift convoys."""
+
+
+def never_empties(p_road_grant: float) -> Scenario:
+    """The tiny scenario with far more containers than its lift can carry: the base never empties,
+    so its final convoys (two of 20 vehicles) leave at leave-by whether the lift runs or not.
+    Air cover on half the days, with an effect: a day's cover must not depend on who asked first."""
+    d = make_tiny_scenario()
+    d["sites"]["alpha"]["cargo"] = {"containers": 2000, "sensitive": 6, "vehicles": 40}
+    d["fleet"]["lifts"]["north"]["trucks"] = 10
+    d["threats"]["levels"]["low"].update(ied_rate_per_100km=0.5, ambush_rate_per_100km=0.3)
+    d["threats"]["levels"]["high"].update(ied_rate_per_100km=1.5, ambush_rate_per_100km=0.8)
+    d["threats"]["effects"]["breakdown"] = {"p_vehicle_lost": 0.2, "delay_hours": {"mean": 1.0}}
+    d["road_movements"] = {"required": True, "p_grant": p_road_grant, "retry_hours": 12}
+    d["air_cover"] = {"p_grant": 0.5}
+    d.setdefault("mitigations", {})["air_cover"] = {
+        "ied_rate_factor": 0.3, "ambush_rate_factor": 0.3, "speed_factor": 1.2}
+    return validate(d)
 
 
 @pytest.fixture

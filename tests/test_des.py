@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import make_tiny_scenario
+from conftest import FINAL_ONLY, never_empties
 
 from sim import des, outcomes, rules
 from sim.des.state import Static
@@ -225,26 +225,6 @@ def test_kidal_trucks_shuttle(kidal_shuttle: Scenario) -> None:
 
 
 # ---------------------------------------------------------------- final-convoy streams (DESIGN.md §3)
-
-FINAL_ONLY = ["exit_hours", "personnel_killed", "personnel_road", "cargo_vehicles_lost", "cargo_vehicles_road"]
-"""Outputs made only by the final convoys (and the base's exit), not by lift convoys."""
-
-
-def never_empties(p_road_grant: float) -> Scenario:
-    """The tiny scenario with far more containers than its lift can carry: the base never empties,
-    so its final convoys (two of 20 vehicles) leave at leave-by whether the lift runs or not."""
-    d = make_tiny_scenario()
-    d["sites"]["alpha"]["cargo"] = {"containers": 2000, "sensitive": 6, "vehicles": 40}
-    d["fleet"]["lifts"]["north"]["trucks"] = 10
-    d["threats"]["levels"]["low"].update(ied_rate_per_100km=0.5, ambush_rate_per_100km=0.3)
-    d["threats"]["levels"]["high"].update(ied_rate_per_100km=1.5, ambush_rate_per_100km=0.8)
-    d["threats"]["effects"]["breakdown"] = {"p_vehicle_lost": 0.2, "delay_hours": {"mean": 1.0}}
-    d["road_movements"] = {"required": True, "p_grant": p_road_grant, "retry_hours": 12}
-    # air cover on half the days, with an effect: a day's cover must not depend on who asked first
-    d["air_cover"] = {"p_grant": 0.5}
-    d.setdefault("mitigations", {})["air_cover"] = {"ied_rate_factor": 0.3, "ambush_rate_factor": 0.3}
-    return validate(d)
-
 
 def test_lift_rounds_do_not_shift_final_convoy_draws() -> None:
     """Final convoys draw from their own streams: holding or releasing the lift (0 or dozens of lift
