@@ -21,6 +21,8 @@ KIDAL = Path(__file__).resolve().parents[2] / "scenarios" / "kidal_2023.yaml"
 TARGET_RATIO = 0.30
 
 
+REPEATS = 3
+
 def bare_events_per_second(n_events: int) -> float:
     """Events per second of one SimPy process yielding ``n_events`` timeouts."""
     env = simpy.Environment()
@@ -56,10 +58,12 @@ def model_rates(overrides: list[str], replications: int, seed: int = 1) -> dict[
 
 def run(quick: bool = False) -> dict[str, float]:
     """All figures: bare SimPy rate, model rates on two Kidal variants, ratios against the target."""
-    bare = bare_events_per_second(100_000 if quick else 1_000_000)
-    held = model_rates([], 100 if quick else 1000)
-    shuttle = model_rates(["road_movements.p_grant_periods=[]"], 10 if quick else 100)
-    bare = max(bare, bare_events_per_second(100_000 if quick else 1_000_000))  # best of two
+    # each rate is the best of REPEATS runs: the shared machine's noise only ever slows a run
+    bare = max(bare_events_per_second(100_000 if quick else 1_000_000) for _ in range(REPEATS))
+    held = max((model_rates([], 100 if quick else 1000) for _ in range(REPEATS)),
+               key=lambda r: r["events_per_second"])
+    shuttle = max((model_rates(["road_movements.p_grant_periods=[]"], 10 if quick else 100)
+                   for _ in range(REPEATS)), key=lambda r: r["events_per_second"])
     out = {"bare_simpy_events_per_second": bare, "target_ratio": TARGET_RATIO}
     for name, r in (("kidal", held), ("kidal_shuttle", shuttle)):
         out[f"{name}_replications_per_second"] = r["replications_per_second"]

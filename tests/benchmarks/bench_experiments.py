@@ -21,6 +21,9 @@ N_POINTS = 16
 WORKERS = 2
 
 
+REPEATS = 3
+"""Each timing is the best of this many: the shared machine's noise only ever adds time."""
+
 def _design() -> Any:
     from sim.designs import parse_design
 
@@ -56,10 +59,14 @@ def _warm(executor: Any, engine: str) -> None:
 def _time_sweep(executor: Any, engine: str, replications: int) -> tuple[float, pd.DataFrame]:
     from sim.experiments import sweep
 
-    t0 = time.perf_counter()
-    res = sweep(KIDAL, _design(), replications=replications, engine=engine, seed=1, executor=executor,
-                metrics=["on_time", "completion_hours", "wounded", "killed"], chunk_replications=replications if engine == "des" else None)
-    return time.perf_counter() - t0, res.table
+    best = float("inf")
+    for _ in range(REPEATS):
+        t0 = time.perf_counter()
+        res = sweep(KIDAL, _design(), replications=replications, engine=engine, seed=1, executor=executor,
+                    metrics=["on_time", "completion_hours", "wounded", "killed"],
+                    chunk_replications=replications if engine == "des" else None)
+        best = min(best, time.perf_counter() - t0)
+    return best, res.table
 
 
 def run(quick: bool = False) -> dict[str, Any]:
