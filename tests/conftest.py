@@ -67,6 +67,19 @@ _TINY: dict[str, Any] = {
 }
 
 
+def changed(data: dict[str, Any], **changes: Any) -> Scenario:
+    """A validated copy of raw scenario ``data`` with values set at ``a__b__c`` paths
+    (``roads__0__km``: list items by index)."""
+    data = copy.deepcopy(data)
+    for path, value in changes.items():
+        node: Any = data
+        keys = path.split("__")
+        for k in keys[:-1]:
+            node = node[int(k)] if isinstance(node, list) else node.setdefault(k, {})
+        node[keys[-1]] = value
+    return validate(data)
+
+
 def make_tiny_scenario() -> dict[str, Any]:
     """A fresh copy of the tiny synthetic scenario as raw data (the form of a YAML file)."""
     return copy.deepcopy(_TINY)

@@ -210,12 +210,7 @@ def test_real_batch_run_and_determinism(kidal_path, tmp_path, capsys):
     assert len(pd.read_parquet(outs[0] / "runs.parquet")) == 200
 
 
-def _des_available() -> None:
-    import sim.des  # noqa: F401 - the SimPy engine must import
-
-
 def test_real_des_run_and_determinism(kidal_path, tmp_path):
-    _des_available()
     outs = [tmp_path / "a", tmp_path / "b"]
     for out in outs:
         assert main(["run", str(kidal_path), "--engine", "des", "--replications", "4", "--seed", "2",
@@ -225,7 +220,6 @@ def test_real_des_run_and_determinism(kidal_path, tmp_path):
 
 
 def test_real_trace(kidal_path, results_root, capsys):
-    _des_available()
     assert main(["trace", str(kidal_path), "--results-root", str(results_root), "--no-charts"]) == 0
     path = _only_run(results_root)
     legs = pd.read_parquet(path / "convoys.parquet")

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import copy
 import math
 from typing import Any
 
 import numpy as np
 import pytest
+from conftest import changed
 
 from sim import des, rules
-from sim.loader import validate
 from sim.network import routes
+from sim.scenario import Scenario
 
 ONE_ROAD: dict[str, Any] = {
     "name": "one_road",
@@ -33,16 +33,9 @@ ONE_ROAD: dict[str, Any] = {
 }
 
 
-def build(**changes: Any):
+def build(**changes: Any) -> Scenario:
     """``ONE_ROAD`` with changes at ``a__b__c`` paths, validated."""
-    data = copy.deepcopy(ONE_ROAD)
-    for path, value in changes.items():
-        node = data
-        keys = path.split("__")
-        for k in keys[:-1]:
-            node = node[int(k)] if isinstance(node, list) else node.setdefault(k, {})
-        node[keys[-1]] = value
-    return validate(data)
+    return changed(ONE_ROAD, **changes)
 
 
 def z_poisson_mean(x: np.ndarray, lam: float) -> float:

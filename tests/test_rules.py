@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import copy
 import math
 
 import numpy as np
 import pytest
+from conftest import changed
 
 from sim import rules
-from sim.loader import validate
+from sim.scenario import Scenario
 
 BASE = {
     "name": "rules",
@@ -35,15 +35,9 @@ BASE = {
 }
 
 
-def scenario(**changes: object):
-    data = copy.deepcopy(BASE)
-    for path, value in changes.items():
-        node = data
-        keys = path.split("__")
-        for k in keys[:-1]:
-            node = node.setdefault(k, {})
-        node[keys[-1]] = value
-    return validate(data)
+def scenario(**changes: object) -> Scenario:
+    """``BASE`` with changes at ``a__b__c`` paths, validated."""
+    return changed(BASE, **changes)
 
 
 def test_advance_without_daylight_adds_hours() -> None:
