@@ -7,6 +7,7 @@ convoy and the batch engine for all replications at once. Functions that draw ta
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -107,6 +108,49 @@ def count_sum(
     r = dist.dispersion
     lam = rng.gamma(n * r, mean / r)
     return np.asarray(rng.poisson(lam), dtype=np.int64)
+
+
+POISSON_INVERSION_MAX = 30.0
+"""Largest mean drawn by inversion in ``poisson_count``; larger means call ``rng.poisson``."""
+
+
+def poisson_by_inversion(u: float, mean: float) -> int:
+    """The Poisson(``mean``) count whose CDF first exceeds the uniform ``u`` (inversion).
+
+    One uniform per count, and the count never falls when ``mean`` rises for the same ``u``: common
+    random numbers then couple counts monotonically. Stops if the CDF stops growing in floating point.
+    """
+    p = math.exp(-mean)
+    cdf, k = p, 0
+    while u >= cdf:
+        k += 1
+        p *= mean / k
+        if cdf + p == cdf:
+            break
+        cdf += p
+    return k
+
+
+def poisson_count(u: Callable[[], float], rng: np.random.Generator, mean: float) -> int:
+    """One Poisson(``mean``) count: by inversion of ``u()`` up to ``POISSON_INVERSION_MAX``, else
+    ``rng.poisson``; no draw for a zero mean."""
+    if mean <= 0.0:
+        return 0
+    if mean <= POISSON_INVERSION_MAX:
+        return poisson_by_inversion(u(), mean)
+    return int(rng.poisson(mean))
+
+
+def count_one(rng: np.random.Generator, dist: CountDist, factor: float = 1.0) -> int:
+    """One count of ``dist`` at ``mean·factor``: ``count_sum`` for one event, on Python scalars
+    (the same draws from the same generator state: tests check equality)."""
+    if dist.mean == 0.0:
+        return 0
+    mean = dist.mean * factor
+    if dist.dispersion is None:
+        return int(rng.poisson(mean))
+    r = dist.dispersion
+    return int(rng.poisson(rng.gamma(r, mean / r)))
 
 
 @dataclass
@@ -338,6 +382,8 @@ def drive_hours(sc: Scenario, seg: Segment, n: np.ndarray, factors: dict[str, np
 
 def split_even(total: np.ndarray | int, k: np.ndarray | int, i: int) -> np.ndarray:
     """Share ``i`` of ``total`` split into ``k`` parts as evenly as possible (first parts larger)."""
+    if type(total) is int and type(k) is int:  # one convoy of the SimPy engine: plain integers
+        return total // max(k, 1) + (i < total % max(k, 1)) if i < k else 0
     total = np.asarray(total, dtype=np.int64)
     k = np.asarray(k, dtype=np.int64)
     safe = np.maximum(k, 1)

@@ -179,3 +179,54 @@ def test_count_sum_and_delay_sum_means() -> None:
     assert abs(d.mean() - 6.0) < 4 * d.std() / math.sqrt(d.size)
     assert np.all(rules.delay_sum(rng, n, DelayDist(mean=2.0)) == 6.0)
     assert sc.name == "rules"
+
+
+def test_poisson_by_inversion_is_the_exact_quantile() -> None:
+    """For uniforms on a grid the count is the Poisson quantile: the smallest k with CDF(k) > u."""
+    from scipy import stats
+
+    u = (np.arange(2000) + 0.5) / 2000
+    for mean in (0.01, 0.3, 2.5, 12.0, rules.POISSON_INVERSION_MAX):
+        got = np.array([rules.poisson_by_inversion(float(x), mean) for x in u])
+        cdf = stats.poisson.cdf(got, mean)
+        below = stats.poisson.cdf(got - 1, mean)
+        assert np.all(below <= u + 1e-12) and np.all(u < cdf + 1e-12), mean
+
+
+def test_poisson_by_inversion_rises_with_the_mean_and_ends_near_one() -> None:
+    u = np.random.default_rng(0).random(500)
+    means = [0.0, 0.05, 0.5, 1.0, 4.0, 20.0]
+    counts = np.array([[rules.poisson_by_inversion(float(x), m) for x in u] for m in means])
+    assert np.all(np.diff(counts, axis=0) >= 0)
+    assert rules.poisson_by_inversion(1.0 - 2**-53, 0.5) < 40  # round-off cannot loop forever
+
+
+def test_poisson_count_chooses_inversion_or_numpy() -> None:
+    rng = np.random.default_rng(1)
+    taken: list[float] = []
+
+    def u() -> float:
+        taken.append(0.5)
+        return 0.5
+
+    assert rules.poisson_count(u, rng, 0.0) == 0 and not taken
+    assert rules.poisson_count(u, rng, 2.0) == 2 and taken == [0.5]
+    before = rng.bit_generator.state
+    big = rules.poisson_count(u, rng, 1000.0)
+    assert taken == [0.5] and rng.bit_generator.state != before and 850 < big < 1150
+
+
+def test_count_one_matches_count_sum_of_one_event() -> None:
+    from sim.scenario import CountDist
+
+    for dist in (CountDist(mean=0.7), CountDist(mean=2.0, dispersion=0.5), CountDist(mean=0.0)):
+        a, b = np.random.default_rng(7), np.random.default_rng(7)
+        for factor in (1.0, 0.5, 3.0) * 20:
+            assert rules.count_one(a, dist, factor) == int(rules.count_sum(b, np.ones(1), dist, factor)[0])
+
+
+def test_split_even_on_plain_integers_matches_arrays() -> None:
+    for total in range(0, 30):
+        for k in range(0, 6):
+            for i in range(0, 7):
+                assert rules.split_even(total, k, i) == int(rules.split_even(np.int64(total), np.int64(k), i))

@@ -3,6 +3,7 @@ given up or cancelled. Run inside the requesting process with ``yield from``."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 
@@ -33,22 +34,29 @@ def request_chain(
     uniform: Callable[[], float],
     cancel_at: float,
     on_decision: Callable[[float, bool], None] | None = None,
+    start_hours: float | None = None,
+    on_end: Callable[[ChainResult], None] | None = None,
 ) -> Generator[simpy.Event, object, ChainResult]:
-    """Tries from ``env.now``: a timeout per decision; ends granted, gave up or cancelled at ``cancel_at``.
+    """Tries from ``start_hours`` (default ``env.now``): a timeout per decision; ends granted, gave
+    up or cancelled at ``cancel_at``. ``on_end(result)`` runs as the chain ends (so a chain can be a
+    process of its own, without a parent generator resumed at every try).
 
     ``delay()`` draws a decision delay (``rules.draw_delay``), ``uniform()`` the try's uniform.
     """
-    s0 = now = env.now
-    give_up = auth.give_up_hours
-    retry = auth.retry_hours
     timeout = env.timeout
+    if start_hours is not None and start_hours > env.now:
+        yield timeout(start_hours - env.now)
+    s0 = now = env.now
+    give_up = math.inf if auth.give_up_hours is None else auth.give_up_hours
+    retry = auth.retry_hours
     n_req = n_den = 0
     while True:
         d = now + delay()
         if d >= cancel_at:
             if cancel_at > now:
                 yield timeout(cancel_at - now)
-            return ChainResult(CANCELLED, cancel_at, n_req, n_den)
+            res = ChainResult(CANCELLED, cancel_at, n_req, n_den)
+            break
         if d > now:
             yield timeout(d - now)
         n_req += 1
@@ -56,9 +64,14 @@ def request_chain(
         if on_decision is not None:
             on_decision(d, granted)
         if granted:
-            return ChainResult(GRANTED, d, n_req, n_den)
+            res = ChainResult(GRANTED, d, n_req, n_den)
+            break
         n_den += 1
         now = d + retry
-        if give_up is not None and now - s0 > give_up:
-            return ChainResult(GAVE_UP, d, n_req, n_den)
+        if now - s0 > give_up:
+            res = ChainResult(GAVE_UP, d, n_req, n_den)
+            break
         yield timeout(retry)
+    if on_end is not None:
+        on_end(res)
+    return res

@@ -43,14 +43,14 @@ def base_withdrawal(rep: Replication, b: BaseState) -> Generator[simpy.Event, ob
             rec.event(env.now, "cutoff", b.name, None, None,
                       detail=" ".join(f"{c}={u}" for c, u in left.items()))
         budget = base.destruction.teams * (b.leave_by_hours - b.cutoff_hours)
-        destroyed, abandoned, handed = rules.destroy_left(sc, left, budget)
+        destroyed, abandoned, handed = static.destroy_left(left, budget)
         for c in static.truck_classes:
-            b.add_fate(c, "destroyed", int(destroyed[c]))
-            b.add_fate(c, "abandoned", int(abandoned[c]))
-            b.add_fate(c, "handed_over", int(handed[c]))
+            b.add_fate(c, "destroyed", destroyed[c])
+            b.add_fate(c, "abandoned", abandoned[c])
+            b.add_fate(c, "handed_over", handed[c])
         if rec is not None:
             rec.event(env.now, "destruction", b.name, None, None, detail=" ".join(
-                f"{c}:destroyed={int(destroyed[c])},abandoned={int(abandoned[c])},handed_over={int(handed[c])}"
+                f"{c}:destroyed={destroyed[c]},abandoned={abandoned[c]},handed_over={handed[c]}"
                 for c in static.truck_classes))
         if b.leave_by_hours > env.now:
             yield env.timeout(b.leave_by_hours - env.now)

@@ -5,17 +5,12 @@ from __future__ import annotations
 from collections.abc import Generator
 from dataclasses import dataclass, field
 
-import numpy as np
 import simpy
 
 from sim import rules
 from sim.network import Segment
 
 from .state import BaseState, Replication
-
-ONE = np.ones(1)
-"""One event, as an array: ``rules.count_sum`` needs array input (with scalars ``rng.poisson``
-returns a Python int, which has no ``astype``)."""
 
 
 @dataclass
@@ -64,6 +59,8 @@ def convoy(
     pre = "final_" if cv.kind == "final" else ""
     attacks, breakdowns = streams[pre + "attacks"], streams[pre + "breakdowns"]
     effects, delays = streams[pre + "effects"], streams[pre + "delays"]
+    attack_u, breakdown_count_u = rep.draws(pre + "attack_u"), rep.draws(pre + "breakdown_count_u")
+    poisson = rules.poisson_count
     for j, seg in enumerate(reversed(segments) if toward_base else segments):
         t = env.now
         n = sum(cv.groups)
@@ -72,18 +69,18 @@ def convoy(
             cv.personnel_at_start = cv.personnel
         flags = (cv.escorted, cv.armoured, seg.cleared, rep.air_cover.covered(t))
         ied_m, amb_m, bd_m, drive = static.segment(seg, n, flags)
-        ied = int(attacks.poisson(ied_m)) if ied_m > 0.0 else 0
-        amb = int(attacks.poisson(amb_m)) if amb_m > 0.0 else 0
-        bd = int(breakdowns.poisson(bd_m)) if bd_m > 0.0 else 0
+        ied = poisson(attack_u, attacks, ied_m)
+        amb = poisson(attack_u, attacks, amb_m)
+        bd = poisson(breakdown_count_u, breakdowns, bd_m)
         delay = destroyed = wounded = killed = 0
         if ied or amb or bd:
             f = static.factors(flags)
             alive = n
             for kind, n_ev, e in (("ied", ied, eff.ied), ("ambush", amb, eff.ambush)):
                 for _ in range(n_ev):
-                    vd = min(int(rules.count_sum(effects, ONE, e.vehicles_destroyed, f["vehicle"])[0]), alive)
-                    w = int(rules.count_sum(effects, ONE, e.wounded, f["casualty"])[0])
-                    k = int(rules.count_sum(effects, ONE, e.killed, f["casualty"])[0])
+                    vd = min(rules.count_one(effects, e.vehicles_destroyed, f["vehicle"]), alive)
+                    w = rules.count_one(effects, e.wounded, f["casualty"])
+                    k = rules.count_one(effects, e.killed, f["casualty"])
                     if cv.personnel is not None:
                         k = min(k, cv.personnel)
                         cv.personnel -= k

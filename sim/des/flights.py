@@ -2,39 +2,46 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
-
-import simpy
+from collections.abc import Callable
+from functools import partial
 
 from sim.rules import Sortie
 
-from .authorizations import CANCELLED, GAVE_UP, GRANTED, STATUS, request_chain
+from .authorizations import CANCELLED, GAVE_UP, GRANTED, STATUS, ChainResult, request_chain
 from .state import BaseState, Replication
 
 
 def flight_plan(rep: Replication, b: BaseState) -> None:
-    """Start one ``sortie`` process per planned sortie of base ``b``."""
-    for s in rep.static.sorties[b.name]:
-        proc = rep.env.process(sortie(rep, b, s))
-        if s.kind == "personnel":
+    """Start one request chain per planned sortie of base ``b``, from its submit time."""
+    env, static = rep.env, rep.static
+    auth = static.sc.flights
+    delay, uniform = rep.draws("flight_delay"), rep.draws("flight_u")
+    for s in static.sorties[b.name]:
+        personnel = s.kind == "personnel"
+        cancel = b.leave_by_hours if personnel else b.cutoff_hours
+        proc = env.process(request_chain(
+            env, auth, static.p_flights, delay, uniform, cancel, decisions(rep, b, s),
+            start_hours=s.submit_hours, on_end=partial(resolved, rep, b, s)))
+        if personnel:
             b.personnel_chains.append(proc)
 
 
-def sortie(rep: Replication, b: BaseState, s: Sortie) -> Generator[simpy.Event, object, None]:
-    """Request the sortie from its submit time until granted, given up or cancelled."""
-    env, static = rep.env, rep.static
-    if s.submit_hours > env.now:
-        yield env.timeout(s.submit_hours - env.now)
-    personnel = s.kind == "personnel"
-    cancel = b.leave_by_hours if personnel else b.cutoff_hours
+def decisions(rep: Replication, b: BaseState, s: Sortie) -> Callable[[float, bool], None] | None:
+    """The trace's record of each decision of sortie ``s`` (``None`` when not tracing)."""
     rec = rep.recorder
-    on_decision = None
-    if rec is not None:
-        def on_decision(d: float, ok: bool) -> None:
-            rec.event(d, "flight_request", b.name, None, None,
-                      detail=f"{'granted' if ok else 'denied'} {s.kind} {s.cargo_class or ''} {s.amount}".strip())
-    res = yield from request_chain(env, static.sc.flights, static.p_flights, rep.draws("flight_delay"),
-                                   rep.draws("flight_u"), cancel, on_decision)
+    if rec is None:
+        return None
+
+    def on_decision(d: float, ok: bool) -> None:
+        rec.event(d, "flight_request", b.name, None, None,
+                  detail=f"{'granted' if ok else 'denied'} {s.kind} {s.cargo_class or ''} {s.amount}".strip())
+    return on_decision
+
+
+def resolved(rep: Replication, b: BaseState, s: Sortie, res: ChainResult) -> None:
+    """Sortie ``s`` is resolved: tally it; its load flew, falls back to the road pool or stays."""
+    personnel = s.kind == "personnel"
+    rec = rep.recorder
     c = b.counts
     c["flight_requests"] += res.n_requests
     c["flights_denied"] += res.n_denied

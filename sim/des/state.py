@@ -12,7 +12,7 @@ from sim import rules
 from sim.network import Segment, routes
 from sim.outcomes import BASE_COUNTS
 from sim.scenario import FATES, AirCover, Authorization, Scenario
-from sim.streams import Streams
+from sim.streams import Roots, Streams
 
 from .draws import Draws, delays, uniforms
 
@@ -77,7 +77,28 @@ class Static:
         times += [sc.hours(lift.available_from) for lift in sc.fleet.lifts.values() if lift.available_from]
         self.start_hours = min(times)
         self._factors: dict[tuple, dict[str, float]] = {}
+        self._roots: dict[tuple[int, int, bool], Roots] = {}
+        self._destroy: dict[tuple, tuple[dict, dict, dict]] = {}
         self._segments: dict[tuple, tuple[float, float, float, float]] = {}
+
+    def streams(self, seed: int, index: int, point: int, crn: bool) -> Streams:
+        """The named streams of replication ``index`` (stream roots are derived once per seed)."""
+        key = (seed, point, crn)
+        roots = self._roots.get(key)
+        if roots is None:
+            roots = self._roots[key] = Roots(seed, "des", point, crn)
+        return roots.streams(index)
+
+    def destroy_left(self, left: dict[str, int], budget_hours: float) -> tuple[dict, dict, dict]:
+        """``rules.destroy_left`` of one base's leftovers, as ints, remembered per input."""
+        key = (tuple(left.items()), budget_hours)
+        out = self._destroy.get(key)
+        if out is None:
+            res = rules.destroy_left(self.sc, left, budget_hours)
+            out = tuple({c: int(v) for c, v in part.items()} for part in res)
+            if len(self._destroy) < 4096:
+                self._destroy[key] = out
+        return out
 
     def factors(self, flags: tuple[bool, bool, bool, bool]) -> dict[str, float]:
         """``rules.active_factors`` for (escort, armour, cleared, air cover), as floats."""
@@ -190,7 +211,9 @@ class Replication:
     def draws(self, key: str) -> Draws:
         """Block-drawn values: ``flight_delay``, ``flight_u``, ``road_delay``, ``road_u``,
         ``breakdown_u`` (stream ``breakdowns``), ``breakdown_delay`` (stream ``delays``), and
-        ``final_breakdown_u``, ``final_breakdown_delay`` (streams ``final_breakdowns``, ``final_delays``)."""
+        ``final_breakdown_u``, ``final_breakdown_delay`` (streams ``final_breakdowns``, ``final_delays``);
+        ``attack_u``, ``breakdown_count_u`` and their ``final_`` twins: uniforms inverted into
+        strike and breakdown counts (streams ``attacks``, ``breakdowns``)."""
         d = self._draws.get(key)
         if d is None:
             sc, s = self.static.sc, self.streams
@@ -203,6 +226,10 @@ class Replication:
                 "breakdown_delay": lambda: delays(s["delays"], sc.threats.effects.breakdown.delay_hours),
                 "final_breakdown_u": lambda: uniforms(s["final_breakdowns"]),
                 "final_breakdown_delay": lambda: delays(s["final_delays"], sc.threats.effects.breakdown.delay_hours),
+                "attack_u": lambda: uniforms(s["attacks"]),
+                "breakdown_count_u": lambda: uniforms(s["breakdowns"]),
+                "final_attack_u": lambda: uniforms(s["final_attacks"]),
+                "final_breakdown_count_u": lambda: uniforms(s["final_breakdowns"]),
             }[key]()
             self._draws[key] = d
         return d
