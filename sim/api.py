@@ -16,15 +16,16 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import yaml
 
 from sim import engine as engine_mod
 from sim.engine import DEFAULT_ENGINE
-from sim.executors import Executor, SerialExecutor, tasks_for
-from sim.loader import ScenarioError, load_scenario
+from sim.executors import Executor, SerialExecutor, Task, tasks_for
+from sim.loader import ScenarioError, load_scenario, scenario_dict, scenario_hash
 from sim.outcomes import finish_bases, roll_up, summarize
 from sim.progress import progress_bar
 from sim.scenario import Scenario
-from sim.store import RunStore
+from sim.store import RunStore, StoreError
 
 
 @dataclass
@@ -113,21 +114,63 @@ def _close(store: RunStore | None, status: str, t0: float, extra: dict[str, Any]
 
 @contextlib.contextmanager
 def _recorded(store: RunStore | None, t0: float) -> Iterator[None]:
-    """Mark the results folder ``interrupted`` on Ctrl-C and ``failed`` on any other error."""
+    """Mark the results folder ``interrupted`` on Ctrl-C and ``failed`` on any other error (best
+    effort: on a full disk the manifest keeps its last state, which a resume also accepts)."""
     try:
         yield
     except KeyboardInterrupt as exc:
-        _close(store, "interrupted", t0)
+        with contextlib.suppress(StoreError):
+            _close(store, "interrupted", t0)
         exc.results_path = store.path if store else None  # type: ignore[attr-defined]
         raise
     except BaseException as exc:
-        _close(store, "failed", t0, {"error": f"{type(exc).__name__}: {exc}"})
+        with contextlib.suppress(StoreError):
+            _close(store, "failed", t0, {"error": f"{type(exc).__name__}: {exc}"})
         raise
+
+
+def _reopen_run(
+    folder: str | Path, sc: Scenario, file: str, engine: str | None, replications: int | None, seed: int | None,
+) -> tuple[RunStore, str, int, int]:
+    """The run folder ``folder`` reopened to finish it: its engine, replications and seed.
+
+    The scenario given must be the one the folder was run with (same hash); settings given
+    explicitly must match the manifest."""
+    store = RunStore.open(folder)
+    m = store.manifest
+    where = str(folder)
+    if m.get("kind") != "run":
+        raise ScenarioError(where, "kind", f"not a run results folder (kind {m.get('kind')!r}); "
+                            "a sweep resumes with 'withdrawal-sim sweep --resume'")
+    if m.get("scenario", {}).get("sha256") != scenario_hash(sc):
+        raise ScenarioError(file, None, f"this is not the scenario {where} was run with "
+                            "(compare its scenario.yaml; --set overrides must be the same)")
+    for name, given, stored in (("engine", engine, m["engine"]), ("seed", seed, m["seed"]),
+                                ("replications", replications, m["replications"])):
+        if given is not None and given != stored:
+            raise ScenarioError(where, name, f"this run was made with {name} {stored!r}, not {given!r}; "
+                                "a resumed run keeps its settings (start a new run to change them)")
+    if not (store.path / "scenario.yaml").is_file():  # cut short right after its manifest
+        text = yaml.safe_dump(scenario_dict(sc), sort_keys=False, allow_unicode=True)
+        store.write_text("scenario.yaml", text)
+    store.update(status="running")
+    return store, str(m["engine"]), int(m["replications"]), int(m["seed"])
+
+
+def _done_frames(store: RunStore, tasks: list[Task], n_bases: int) -> list[pd.DataFrame]:
+    """The finished parts of a resumed run; ``StoreError`` if they are not chunks of this run."""
+    expected = {t.part_id: t.replications * n_bases for t in tasks}
+    listed = store.manifest["parts"].get("bases", {})
+    for part, rows in listed.items():
+        if expected.get(part) != rows:
+            raise StoreError(f"{store.path}: part {part} ({rows} rows) is not a chunk of this run; "
+                             "start a new run")
+    return [pd.read_parquet(store.part_path("bases", part)) for part in listed]
 
 
 def run(
     scenario: Scenario | str | Path,
-    engine: str = DEFAULT_ENGINE,
+    engine: str | None = None,
     replications: int | None = None,
     seed: int | None = None,
     out: str | Path | None = None,
@@ -136,26 +179,36 @@ def run(
     executor: Executor | None = None,
     charts: bool = True,
     overrides: Mapping[str, Any] | Iterable[str] | None = None,
+    resume: str | Path | None = None,
 ) -> RunResult:
-    """Run ``replications`` replications (default: the scenario's ``run`` block) with ``engine``.
+    """Run ``replications`` replications (default: the scenario's ``run`` block) with ``engine``
+    (default ``DEFAULT_ENGINE``).
 
     Writes ``results_root/<run-id>/`` (or ``out``); with ``out=None`` and ``results_root=None``
     nothing is written. Bad input raises ``ScenarioError`` before any folder is made.
+    ``resume=<folder>`` finishes an interrupted run of the same scenario: engine, replications and
+    seed come from its manifest, finished parts are not run again.
     """
     sc, file = resolve_scenario(scenario, overrides)
+    store = None
+    if resume is not None:
+        store, engine, replications, seed = _reopen_run(resume, sc, file, engine, replications, seed)
+    engine = engine or DEFAULT_ENGINE
     reps = _whole(sc.run.replications if replications is None else replications, "replications", 1, file)
     seed_ = _whole(sc.run.seed if seed is None else seed, "seed", 0, file)
     check_engine(sc, engine, file)
     tasks = tasks_for([sc], [0], engine, reps, seed_)
-    store = None
-    if out is not None or results_root is not None:
+    frames = _done_frames(store, tasks, len(sc.bases)) if store is not None else []
+    done = store.done_parts("bases") if store is not None else set()
+    if store is None and (out is not None or results_root is not None):
         store = RunStore.create(results_root, sc, "run", engine, seed_, reps, out=out)
     t0 = time.perf_counter()
     with _recorded(store, t0):
-        frames = []
         ex = executor or SerialExecutor()
+        todo = [t for t in tasks if t.part_id not in done]
         with progress_bar(reps, progress and len(tasks) > 2) as advance:
-            for task, df in ex.run(tasks):
+            advance(sum(t.replications for t in tasks if t.part_id in done))
+            for task, df in ex.run(todo):
                 if store is not None:
                     store.write_part("bases", task.part_id, df)
                 frames.append(df)

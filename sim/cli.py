@@ -105,7 +105,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     res = api.run(
         args.file, engine=args.engine, replications=args.replications, seed=args.seed,
         out=args.out, results_root=args.results_root, progress=show_progress(args),
-        charts=not args.no_charts, overrides=args.overrides,
+        charts=not args.no_charts, overrides=args.overrides, resume=args.resume,
     )
     if args.quiet:
         print(res.path)
@@ -151,11 +151,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="run a scenario (Monte Carlo replications)")
     add_scenario_args(p)
-    p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
-                   help=f"simulation engine (default: {DEFAULT_ENGINE})")
+    p.add_argument("--engine", choices=ENGINES, help=f"simulation engine (default: {DEFAULT_ENGINE})")
     p.add_argument("-n", "--replications", type=int, metavar="N", help="replications (default: the scenario's run block)")
     p.add_argument("--seed", type=int, metavar="S", help="root seed (default: the scenario's run block)")
     add_output_args(p)
+    p.add_argument("--resume", metavar="DIR", help="finish an interrupted run of FILE from its results folder")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("trace", help="trace one replication with the SimPy engine (events, convoys)")

@@ -22,13 +22,15 @@ A sensitivity file has ``scenario``, ``method`` (sobol | morris), ``metric``, ``
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.designs import Design, Parameter, parse_design, parse_parameter
+from sim.designs import MAX_POINTS, Design, Parameter, check_design_size, parse_design, parse_parameter
 from sim.engine import ENGINES
 from sim.loader import ScenarioError, read_yaml
 
@@ -119,7 +121,10 @@ def load_sensitivity_spec(file: str | Path) -> SensitivitySpec:
     ps = [parse_parameter(str(k), v, str(path)) for k, v in params.items()]
     for p in ps:
         p.check(sampled=True, where=str(path))
+    check_design_size(Design("lhs", tuple(ps), n=1), path)
     n = _whole(data, "n", path, 2) or 64
+    if n > MAX_POINTS:
+        raise ScenarioError(path, "n", f"at most {MAX_POINTS} (got {n})")
     if method == "sobol" and n & (n - 1):
         raise ScenarioError(path, "n", f"Sobol sensitivity needs n a power of two (got {n})")
     return SensitivitySpec(path, sc_path, method, metric, ps, n, data.get("seed") or 0,
@@ -171,18 +176,45 @@ def _sweep_charts(res: Any) -> list[str]:
     return written
 
 
+def _scenario_of(spec_file: Path, scenario: Path) -> None:
+    """Validate the scenario a sweep or sensitivity file names: an unreadable file is a problem of
+    the spec's ``scenario`` field; a bad field inside it names the scenario file and that field."""
+    from sim.experiments import scenario_source
+
+    try:
+        scenario_source(scenario)
+    except ScenarioError as exc:
+        if exc.field is None:
+            raise ScenarioError(spec_file, "scenario", f"{scenario}: {exc.message}") from None
+        raise
+
+
+@contextlib.contextmanager
+def _blame_spec(spec_file: Path, scenario: Path, paths: list[str], prefix: str = "design.parameters") -> Iterator[None]:
+    """Errors about design values or metrics, raised against the (valid) scenario, name the spec."""
+    try:
+        yield
+    except ScenarioError as exc:
+        if exc.file != str(scenario):
+            raise
+        field = f"{prefix}.{exc.field}" if exc.field in paths else exc.field
+        raise ScenarioError(spec_file, field, f"{exc.message} (applied to {scenario})") from None
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.cli import console, show_progress
     from sim.experiments import sweep
 
     spec = load_sweep_spec(args.file)
+    if not args.resume:
+        _scenario_of(spec.file, spec.scenario)
     if args.resume:  # the manifest holds the settings; only explicit flags are checked against it
         replications, engine, seed = args.replications, args.engine, args.seed
     else:
         replications = args.replications or spec.replications
         engine = args.engine or spec.engine or "batch"
         seed = args.seed if args.seed is not None else spec.seed
-    with _executor(args) as ex:
+    with _executor(args) as ex, _blame_spec(spec.file, spec.scenario, spec.design.paths):
         res = sweep(
             spec.scenario, spec.design, replications=replications, engine=engine, seed=seed, executor=ex,
             out=None if args.resume else args.out,
@@ -305,7 +337,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     from sim.sensitivity import sensitivity
 
     spec = load_sensitivity_spec(args.file)
-    with _executor(args) as ex:
+    _scenario_of(spec.file, spec.scenario)
+    with _executor(args) as ex, _blame_spec(spec.file, spec.scenario, [p.path for p in spec.parameters], "parameters"):
         res = sensitivity(
             spec.scenario, spec.parameters, spec.metric, spec.method, n=spec.n,
             replications=args.replications or spec.replications, engine=args.engine or spec.engine or "batch",

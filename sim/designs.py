@@ -164,6 +164,7 @@ class Design:
             p.check(sampled, where)
         if sampled and (self.n is None or self.n < 1):
             raise ScenarioError(where, "design.n", f"a {self.kind} design needs n, the number of points (>= 1)")
+        check_design_size(self, where)
 
     def points(self) -> pd.DataFrame:
         """One row per point: ``point`` then one column per parameter path."""
@@ -256,6 +257,50 @@ def parse_parameter(path: str, spec: Any, where: str = "design") -> Parameter:
         return Parameter(path, low=r[0], high=r[1], step=r[2], kind=kind)
     return Parameter(path, low=spec.get("low"), high=spec.get("high"), num=spec.get("num"),
                      step=spec.get("step"), kind=kind)
+
+
+MAX_POINTS = 100_000
+"""Most points a sweep file may ask for: every point is validated as a scenario before anything runs."""
+
+
+def _n_values(p: Parameter, file: str | Path) -> int:
+    """How many grid values ``p`` has, computed without making them (a tiny step must not hang)."""
+    f = f"design.parameters.{p.path}"
+    if p.values is not None:
+        return len(p.values)
+    if p.step is None:
+        return int(p.num or 1)
+    try:
+        if p.type == "datetime":
+            step_days = p.step / dt.timedelta(days=1) if isinstance(p.step, dt.timedelta) else float(p.step)
+            lo, hi = pd.Timestamp(p.low), pd.Timestamp(p.high)
+            span = (hi - lo) / pd.Timedelta(days=1)
+        else:
+            step_days, span = float(p.step), float(p.high) - float(p.low)
+    except (TypeError, ValueError, OverflowError):
+        raise ScenarioError(file, f, f"step must be a number (got {p.step!r})") from None
+    if not math.isfinite(step_days) or step_days <= 0 or not math.isfinite(span):
+        raise ScenarioError(file, f, f"step must be a finite number above 0 (got {p.step!r})")
+    return int(min(span / step_days, MAX_POINTS)) + 1
+
+
+def check_design_size(design: Design, file: str | Path) -> None:
+    """Refuse a design of more than ``MAX_POINTS`` points, naming the field that makes it so big,
+    and bounds that are not finite (they cannot be scaled onto)."""
+    for p in design.parameters:
+        for name, v in (("low", p.low), ("high", p.high)):
+            if isinstance(v, float) and not math.isfinite(v):
+                raise ScenarioError(file, f"design.parameters.{p.path}.{name}", f"must be a finite number (got {v})")
+    if design.kind in ("lhs", "sobol"):
+        if design.n is not None and design.n > MAX_POINTS:
+            raise ScenarioError(file, "design.n", f"at most {MAX_POINTS} points (got {design.n})")
+        return
+    total = 1
+    for p in design.parameters:
+        total *= max(_n_values(p, file), 1)
+        if total > MAX_POINTS:
+            raise ScenarioError(file, f"design.parameters.{p.path}",
+                                f"the grid would have more than {MAX_POINTS} points")
 
 
 def parse_design(spec: Any, where: str | Path = "design") -> Design:

@@ -439,7 +439,9 @@ def destroy_left(
         if cls.destroy_hours_per_unit == 0.0:
             n = units
         else:
-            n = np.minimum(units, np.floor(budget / cls.destroy_hours_per_unit + 1e-9).astype(np.int64))
+            # clipped before the cast: a tiny destroy time must not overflow the integer count
+            with np.errstate(over="ignore"):
+                n = np.minimum(units, np.floor(budget / cls.destroy_hours_per_unit + 1e-9)).astype(np.int64)
             n = np.maximum(n, 0)
             budget = budget - n * cls.destroy_hours_per_unit
         destroyed[c], abandoned[c], handed[c] = n, units - n, zero

@@ -11,16 +11,31 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-NonNeg = Annotated[float, Field(ge=0)]
-Pos = Annotated[float, Field(gt=0)]
+MAX_NUMBER = 1e9
+"""Largest magnitude of any quantity in a scenario: beyond it a value is a typo, and the engines'
+draws overflow or their loops never end. Fields with a natural scale have tighter limits below."""
+MAX_COUNT = 10_000_000
+"""People, cargo units, vehicles, sorties, seats: far above any real withdrawal."""
+MAX_RATE = 100.0
+"""Events per 100 km (or per 1,000 vehicle-km): one per kilometre is already a battlefield."""
+MAX_HORIZON = dt.timedelta(days=3660)
+"""Longest calendar (ten years): the engines step through it day by day."""
+MIN_HOURS = 0.01
+"""Shortest retry or check interval (36 s): a shorter one would make a waiting loop spin."""
+
+NonNeg = Annotated[float, Field(ge=0, le=MAX_NUMBER)]
+Pos = Annotated[float, Field(gt=0, le=MAX_NUMBER)]
 Prob = Annotated[float, Field(ge=0, le=1)]
-Count = Annotated[int, Field(ge=0)]
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+Rate = Annotated[float, Field(ge=0, le=MAX_RATE)]
+Factor = Annotated[float, Field(ge=0, le=1000)]
+Interval = Annotated[float, Field(ge=MIN_HOURS, le=MAX_NUMBER)]
 
 FATES: tuple[str, ...] = ("road", "air", "destroyed", "lost", "abandoned", "handed_over")
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 def _as_datetime(value: object) -> object:
@@ -69,17 +84,19 @@ class Calendar(Strict):
     def _order(self) -> Calendar:
         if self.deadline <= self.start:
             raise ValueError(f"deadline ({self.deadline}) must be after start ({self.start})")
+        if self.deadline - self.start > MAX_HORIZON:
+            raise ValueError(f"deadline is more than {MAX_HORIZON.days} days after start (a typo in a year?)")
         return self
 
 
 class CargoClass(Strict):
     """A kind of cargo: how it travels and what happens if it cannot leave."""
 
-    units_per_truck: Annotated[int, Field(ge=1)] = 1
+    units_per_truck: Annotated[int, Field(ge=1, le=MAX_COUNT)] = 1
     self_propelled: bool = False
     air_eligible: bool = False
     value_usd: NonNeg = 0.0
-    priority: int = Field(1, description="higher loads first and is destroyed first")
+    priority: int = Field(1, ge=-MAX_COUNT, le=MAX_COUNT, description="higher loads first and is destroyed first")
     if_left: Literal["destroy", "handover"] = "destroy"
     destroy_hours_per_unit: NonNeg = 1.0
     sensitive: bool = False
@@ -95,16 +112,16 @@ class EarlyExit(Strict):
     """Security pressure: a hazard per day from ``from_``; exit ``notice_hours`` after it fires."""
 
     from_: Timestamp = Field(alias="from")
-    hazard_per_day: NonNeg
+    hazard_per_day: Rate
     notice_hours: NonNeg = 24.0
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
     _dates = field_validator("from_", mode="before")(_as_datetime)
 
 
 class Loading(Strict):
-    teams: Annotated[int, Field(ge=1)] = 4
-    hours_per_truck_load: Pos = 1.0
+    teams: Annotated[int, Field(ge=1, le=MAX_COUNT)] = 4
+    hours_per_truck_load: Interval = 1.0
 
 
 class Destruction(Strict):
@@ -113,7 +130,7 @@ class Destruction(Strict):
 
 
 class Airstrip(Strict):
-    sorties_per_day: Annotated[int, Field(ge=1)] = 1
+    sorties_per_day: Annotated[int, Field(ge=1, le=1000)] = 1
     seats_per_sortie: Count = 50
     cargo_units_per_sortie: Count = 0
 
@@ -163,36 +180,36 @@ class Waypoint(Strict):
 class Road(Strict):
     from_: str = Field(alias="from")
     to: str
-    km: Pos
+    km: float = Field(gt=0, le=40_000)
     terrain: str
     threat: str
     cleared: bool = False
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
 class Terrain(Strict):
-    speed_kmh: Pos
+    speed_kmh: float = Field(ge=0.1, le=1000)
 
 
 class ThreatLevel(Strict):
-    ied_rate_per_100km: NonNeg = 0.0
-    ambush_rate_per_100km: NonNeg = 0.0
-    breakdowns_per_1000_vehicle_km: NonNeg = 0.0
+    ied_rate_per_100km: Rate = 0.0
+    ambush_rate_per_100km: Rate = 0.0
+    breakdowns_per_1000_vehicle_km: Rate = 0.0
 
 
 class CountDist(Strict):
     """A count per event: Poisson(mean), or negative binomial with shape ``dispersion``."""
 
-    mean: NonNeg = 0.0
-    dispersion: Pos | None = None
+    mean: Annotated[float, Field(ge=0, le=1000)] = 0.0
+    dispersion: Annotated[float, Field(ge=1e-3, le=MAX_NUMBER)] | None = None
 
 
 class DelayDist(Strict):
     """Hours per event: gamma with this mean and coefficient of variation (cv 0: fixed)."""
 
-    mean: NonNeg = 0.0
-    cv: NonNeg = 0.0
+    mean: Annotated[float, Field(ge=0, le=10_000)] = 0.0
+    cv: Annotated[float, Field(ge=0, le=100)] = 0.0
 
 
 class AttackEffects(Strict):
@@ -215,19 +232,19 @@ class Effects(Strict):
 
 class Threats(Strict):
     levels: dict[str, ThreatLevel]
-    size_elasticity: float = 0.0
-    reference_convoy_vehicles: Pos = 1.0
+    size_elasticity: float = Field(0.0, ge=-10, le=10)
+    reference_convoy_vehicles: float = Field(1.0, ge=1, le=MAX_COUNT)
     effects: Effects = Effects()
 
 
 class Mitigation(Strict):
     """Multipliers applied while the mitigation is active (1 leaves a quantity unchanged)."""
 
-    ied_rate_factor: NonNeg = 1.0
-    ambush_rate_factor: NonNeg = 1.0
-    casualty_factor: NonNeg = 1.0
-    vehicle_loss_factor: NonNeg = 1.0
-    speed_factor: Pos = 1.0
+    ied_rate_factor: Factor = 1.0
+    ambush_rate_factor: Factor = 1.0
+    casualty_factor: Factor = 1.0
+    vehicle_loss_factor: Factor = 1.0
+    speed_factor: float = Field(1.0, ge=0.01, le=100)
 
 
 class Mitigations(Strict):
@@ -242,7 +259,7 @@ class Period(Strict):
     until: Timestamp | None = None
     p: Prob
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
     _dates = field_validator("from_", "until", mode="before")(_as_datetime)
 
     @model_validator(mode="after")
@@ -258,7 +275,7 @@ class Authorization(Strict):
     p_grant: Prob = 1.0
     p_grant_periods: list[Period] = []
     decision_delay_hours: DelayDist = DelayDist()
-    retry_hours: Pos = 24.0
+    retry_hours: Interval = 24.0
     give_up_hours: NonNeg | None = None
 
 
@@ -281,7 +298,7 @@ class Lift(Strict):
     escorts: Count = 0
     serves: list[str] = Field(min_length=1)
     available_from: Timestamp | None = None
-    idle_check_hours: Pos = 24.0
+    idle_check_hours: Interval = 24.0
     needs_authorization: bool | None = Field(
         None, description="whether its road movements need authorization; default road_movements.required"
     )
@@ -294,11 +311,11 @@ class Fleet(Strict):
 
 
 class Convoy(Strict):
-    max_vehicles: Annotated[int, Field(ge=1)] = 100
+    max_vehicles: Annotated[int, Field(ge=1, le=MAX_COUNT)] = 100
     escorts_per_convoy: Count = 0
     min_spacing_hours: NonNeg = 0.0
     daylight_only: bool = False
-    slowdown_per_100_vehicles: NonNeg = 0.0
+    slowdown_per_100_vehicles: Factor = 0.0
     final_convoy_escorted: bool = True
     final_convoy_armoured: bool = False
 
@@ -309,8 +326,8 @@ class Routing(Strict):
 
 
 class RunDefaults(Strict):
-    seed: Count = 0
-    replications: Annotated[int, Field(ge=1)] = 1000
+    seed: Annotated[int, Field(ge=0, lt=2**63)] = 0
+    replications: Annotated[int, Field(ge=1, le=MAX_COUNT)] = 1000
 
 
 class Scenario(Strict):

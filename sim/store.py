@@ -24,6 +24,7 @@ The API (used by ``sim.api``, ``sim.experiments`` and ``sim.executors``):
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -31,7 +32,7 @@ import re
 import secrets
 import subprocess
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -80,6 +81,22 @@ def _check_name(name: str, what: str) -> str:
             "starting with a letter or digit (no path separators, no '..')"
         )
     return name
+
+
+@contextlib.contextmanager
+def writing(path: Path) -> Iterator[None]:
+    """Turn an ``OSError`` while writing ``path`` (disk full, read-only, permissions) into a
+    ``StoreError``: bad conditions for the results folder, not a bug. The atomic writer has already
+    removed its temporary file, so nothing half-written is left."""
+    try:
+        yield
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        raise StoreError(
+            f"cannot write {path}: {exc.strerror or exc}; finished parts are kept in the results "
+            "folder (free space or fix permissions, then resume)"
+        ) from None
 
 
 def atomic_write_parquet(path: Path, df: pd.DataFrame) -> None:
@@ -186,11 +203,14 @@ class RunStore:
         }
         store = cls(path, manifest)
         try:
-            store._save()
-            text = yaml.safe_dump(scenario_dict(scenario), sort_keys=False, allow_unicode=True)
-            store.write_text("scenario.yaml", text)
-        except OSError as exc:
-            raise StoreError(f"cannot write to results folder {path}: {exc.strerror or exc}") from None
+            store._save(exclusive=True)  # claims the folder: a concurrent run with the same --out fails here
+        except FileExistsError:
+            raise StoreError(
+                f"output folder {path} is already used by another run; choose another --out "
+                "(results are never overwritten)"
+            ) from None
+        text = yaml.safe_dump(scenario_dict(scenario), sort_keys=False, allow_unicode=True)
+        store.write_text("scenario.yaml", text)
         return store
 
     @staticmethod
@@ -286,9 +306,10 @@ class RunStore:
     def run_id(self) -> str:
         return str(self._manifest["run_id"])
 
-    def _save(self) -> None:
+    def _save(self, exclusive: bool = False) -> None:
         data = json.dumps(self._manifest, indent=2, default=str).encode()
-        atomic_write_bytes(self.path / MANIFEST, data)
+        with writing(self.path / MANIFEST):
+            atomic_write_bytes(self.path / MANIFEST, data, exclusive=exclusive)
 
     def update(self, **fields: Any) -> None:
         """Set top-level manifest fields (e.g. ``design``) and save the manifest atomically."""
@@ -321,8 +342,9 @@ class RunStore:
     def write_part(self, table: str, part_id: str | int, df: pd.DataFrame) -> Path:
         """Write one part of ``table`` atomically, then list it in the manifest (atomically)."""
         path = self.part_path(table, part_id)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_parquet(path, df)
+        with writing(path):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_parquet(path, df)
         with self._lock:
             self._manifest["parts"].setdefault(table, {})[str(part_id)] = int(len(df))
             self._save()
@@ -346,7 +368,8 @@ class RunStore:
         for p in rel.parts:
             _check_name(p, "file name")
         path = self.path / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
+        with writing(path.parent):
+            path.parent.mkdir(parents=True, exist_ok=True)
         return path
 
     def _record(self, name: str) -> None:
@@ -361,10 +384,11 @@ class RunStore:
         if not name.endswith((".csv", ".parquet")):
             name = f"{name}.parquet"
         path = self._file(name)
-        if name.endswith(".csv"):
-            atomic_write_bytes(path, df.to_csv(index=False).encode())
-        else:
-            atomic_write_parquet(path, df)
+        with writing(path):
+            if name.endswith(".csv"):
+                atomic_write_bytes(path, df.to_csv(index=False).encode())
+            else:
+                atomic_write_parquet(path, df)
         self._record(name)
         return path
 
@@ -377,6 +401,7 @@ class RunStore:
         if name == MANIFEST:
             raise StoreError(f"{MANIFEST} is written by the store itself")
         path = self._file(name)
-        atomic_write_bytes(path, data)
+        with writing(path):
+            atomic_write_bytes(path, data)
         self._record(name)
         return path

@@ -53,13 +53,18 @@ def run_des(sc: Scenario, n: int, seed: int = SEED) -> pd.DataFrame:
 def z_score(a: np.ndarray, b: np.ndarray) -> float:
     """Difference of means in standard errors from the pooled variance (the variance both samples
     share under the hypothesis of equal distributions: a rare outcome never seen in the smaller
-    sample does not make its standard error zero); 0 if equal constants, inf if unequal."""
+    sample does not make its standard error zero); 0 if the means differ only by floating-point
+    rounding (two samples of one constant such as 24.083333333333332 have a pooled variance of about
+    1e-30 from summation error, which would turn a 1e-14 difference into z = 17), inf if two
+    constants differ."""
     a, b = np.asarray(a, float), np.asarray(b, float)
+    diff = a.mean() - b.mean()
+    if abs(diff) <= 1e-9 * max(1.0, abs(a.mean())):
+        return 0.0
     var = np.concatenate([a, b]).var(ddof=1)
     se = math.sqrt(var / a.size + var / b.size)
-    diff = a.mean() - b.mean()
     if se == 0.0:
-        return 0.0 if abs(diff) < 1e-9 else math.inf
+        return math.inf
     return diff / se
 
 

@@ -280,3 +280,16 @@ def test_sensitivity_ignores_global_random_state() -> None:
                         design_seed=0, simulate=fe.simulate_unit)
         tables.append(s.indices)
     pd.testing.assert_frame_equal(tables[0], tables[1])
+
+
+def test_sweep_over_the_deadline_judges_each_point_by_its_own() -> None:
+    """Points are rolled up together; ``on_time`` must still use each point's deadline."""
+    deadlines = ["2023-11-05T00:00", "2023-11-20T00:00", "2023-12-31T00:00"]
+    design = parse_design({"kind": "grid", "parameters": {"calendar.deadline": deadlines}})
+    res = sweep(KIDAL, design, replications=64, engine="batch", seed=5, metrics=["on_time"])
+    for point, grp in res.table.groupby("point"):
+        sc = load_scenario(KIDAL, {"calendar.deadline": deadlines[int(point)]})
+        expected = grp["completion_hours"] <= sc.hours(sc.calendar.deadline)
+        assert (grp["on_time"] == expected).all()
+    share = res.table.groupby("point")["on_time"].mean()
+    assert share.is_monotonic_increasing and share.iloc[0] < share.iloc[-1]

@@ -64,7 +64,7 @@ def test_failed_part_write_leaves_nothing_behind(sc, results_root, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(sim.store.os, "replace", broken_replace)
-    with pytest.raises(OSError):
+    with pytest.raises(StoreError, match="No space left on device"):  # a clear error, not a bug
         store.write_part("bases", "b", _df(3))
     monkeypatch.undo()
     files = sorted(p.name for p in (store.path / "tables" / "bases").iterdir())

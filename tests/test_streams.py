@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.streams import SUBSTREAM, STREAMS, Roots, Streams, generator, seed_sequence
+from sim.streams import STREAMS, SUBSTREAM, Roots, Streams, generator, seed_sequence
 
 
 def _raw(gen: np.random.Generator, n: int = 4) -> list[int]:

@@ -1,0 +1,284 @@
+"""Seeded mutations of scenario, override and sweep files for the loader fuzz tests.
+
+Every generator takes a ``random.Random`` (never the global one) and returns ``Mutation``s: a name,
+the bytes of the mutated file, and ``parsed``: whether the bytes still parse as a YAML mapping (then
+a refusal must name a field, not only the file). Hostile files that do not depend on a shipped file
+(alias bombs, deep nesting, python tags) come from ``hostile_files``.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import math
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+Path_ = tuple[Any, ...]
+
+SWAPS: tuple[Any, ...] = ("some text", 12345, -7.5, [1, "two"], {"x": 1}, None, True, "2023-10-31", "")
+"""Replacement values of other types (and odd values of the same type)."""
+NUMBERS: tuple[str, ...] = ("neg", "1e308", "inf", "-inf", "nan", "zero", "huge_int", "tiny")
+BAD_NAMES: tuple[str, ...] = ("nowhere", "", "KIDAL", "gao ", "../gao")
+TRAVERSALS: tuple[str, ...] = ("../../escape", "/tmp/abs", "a/b/../../c", "..", "con\x00nul", "é" * 300)
+
+
+@dataclass(frozen=True)
+class Mutation:
+    """One mutated file: ``name`` (for reports), ``content`` (bytes), ``parsed`` (still a mapping)."""
+
+    name: str
+    content: bytes
+    parsed: bool
+
+
+def dump(data: Any) -> bytes:
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True).encode("utf-8")
+
+
+def walk(node: Any, prefix: Path_ = ()) -> Iterator[Path_]:
+    """Every path (mapping key or list index) below ``node``, depth first."""
+    if isinstance(node, dict):
+        items: Any = node.items()
+    elif isinstance(node, list):
+        items = enumerate(node)
+    else:
+        return
+    for k, v in items:
+        yield (*prefix, k)
+        yield from walk(v, (*prefix, k))
+
+
+def get(data: Any, path: Path_) -> Any:
+    for k in path:
+        data = data[k]
+    return data
+
+
+def _put(data: Any, path: Path_, value: Any) -> Any:
+    out = copy.deepcopy(data)
+    get(out, path[:-1])[path[-1]] = value
+    return out
+
+
+def _drop(data: Any, path: Path_) -> Any:
+    out = copy.deepcopy(data)
+    del get(out, path[:-1])[path[-1]]
+    return out
+
+
+def dotted(path: Path_) -> str:
+    return ".".join(str(k) for k in path)
+
+
+def _number(x: float | int, how: str) -> Any:
+    return {
+        "neg": -x if x else -1, "1e308": 1e308, "inf": math.inf, "-inf": -math.inf, "nan": math.nan,
+        "zero": 0, "huge_int": 10**30, "tiny": 5e-324,
+    }[how]
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _sample(rng: random.Random, items: list[Any], k: int) -> list[Any]:
+    return rng.sample(items, min(k, len(items)))
+
+
+def structural(data: dict[str, Any], rng: random.Random, n_delete: int, n_swap: int, n_number: int,
+               n_unknown: int) -> list[Mutation]:
+    """Delete keys, swap types, negate and blow up numbers, add unknown keys (paths sampled at every
+    depth; the top-level keys are always among the deleted ones)."""
+    paths = list(walk(data))
+    out = []
+    top = [(k,) for k in data]
+    deeper = [p for p in paths if len(p) > 1]
+    for p in _sample(rng, top, max(1, n_delete // 3)) + _sample(rng, deeper, n_delete - max(1, n_delete // 3)):
+        out.append(Mutation(f"delete {dotted(p)}", dump(_drop(data, p)), True))
+    for p in _sample(rng, paths, n_swap):
+        v = rng.choice([s for s in SWAPS if type(s) is not type(get(data, p))])
+        out.append(Mutation(f"swap {dotted(p)}={v!r}", dump(_put(data, p, v)), True))
+    numeric = [p for p in paths if _is_number(get(data, p))]
+    for p in _sample(rng, numeric, n_number):
+        how = rng.choice(NUMBERS)
+        out.append(Mutation(f"number {dotted(p)} {how}", dump(_put(data, p, _number(get(data, p), how))), True))
+    blocks = [()] + [p for p in paths if isinstance(get(data, p), dict)]
+    for p in _sample(rng, blocks, n_unknown):
+        block = copy.deepcopy(data)
+        get(block, p)["zz_unknown_key"] = 1
+        out.append(Mutation(f"unknown key {dotted((*p, 'zz_unknown_key'))}", dump(block), True))
+    return out
+
+
+def references(data: dict[str, Any], rng: random.Random) -> list[Mutation]:
+    """Roads, lifts, hubs, routes and cargo naming sites, classes or levels that do not exist."""
+    out = []
+    targets: list[Path_] = []
+    for i, _ in enumerate(data.get("roads", [])):
+        targets += [("roads", i, "from"), ("roads", i, "to"), ("roads", i, "terrain"), ("roads", i, "threat")]
+    for name, lift in data.get("fleet", {}).get("lifts", {}).items():
+        targets.append(("fleet", "lifts", name, "hub"))
+        targets += [("fleet", "lifts", name, "serves", j) for j in range(len(lift.get("serves", [])))]
+    for name, site in data.get("sites", {}).items():
+        if "hub" in site:
+            targets.append(("sites", name, "hub"))
+        if site.get("kind") == "base":
+            targets.append(("sites", name, "kind"))
+    for base, route in data.get("routing", {}).get("pinned", {}).items():
+        targets += [("routing", "pinned", base, j) for j in range(len(route))]
+    for p in _sample(rng, targets, 10):
+        bad = rng.choice(BAD_NAMES)
+        out.append(Mutation(f"reference {dotted(p)}={bad!r}", dump(_put(data, p, bad)), True))
+    for name, site in data.get("sites", {}).items():  # cargo of an unknown class
+        if site.get("cargo"):
+            block = copy.deepcopy(data)
+            block["sites"][name]["cargo"]["zz_unknown_class"] = 3
+            out.append(Mutation(f"reference sites.{name}.cargo.zz_unknown_class", dump(block), True))
+            break
+    if data.get("cargo_classes"):  # a class the sites use, removed
+        cls = rng.choice(sorted(data["cargo_classes"]))
+        out.append(Mutation(f"reference delete cargo_classes.{cls}", dump(_drop(data, ("cargo_classes", cls))), True))
+    return out
+
+
+def names(data: dict[str, Any], rng: random.Random) -> list[Mutation]:
+    """Scenario names that look like paths: the run id made from them must stay in the results root."""
+    if "name" not in data:
+        return []
+    return [Mutation(f"name {n!r}", dump(_put(data, ("name",), n)), True) for n in _sample(rng, list(TRAVERSALS), 3)]
+
+
+def textual(raw: bytes, rng: random.Random, n_cut: int) -> list[Mutation]:
+    """Byte-level damage: truncation, invalid UTF-8, BOMs, tabs, NULs, CR line ends, lone surrogates."""
+    out = []
+    for at in sorted(rng.sample(range(1, len(raw)), min(n_cut, len(raw) - 1))):
+        out.append(Mutation(f"truncated at byte {at}", raw[:at], False))
+    at = rng.randrange(len(raw))
+    out.append(Mutation(f"invalid UTF-8 at byte {at}", raw[:at] + b"\xff\xfe\xc3" + raw[at:], False))
+    out.append(Mutation("latin-1 text", raw.replace(b"\n", "\n# caf\xe9\n".encode("latin-1"), 1), False))
+    out.append(Mutation("UTF-8 BOM", b"\xef\xbb\xbf" + raw, True))
+    out.append(Mutation("UTF-16 BOM", b"\xff\xfe" + raw.decode("utf-8").encode("utf-16-le"), False))
+    lines = raw.split(b"\n")
+    j = rng.choice([i for i, line in enumerate(lines) if line.startswith(b"  ")] or [0])
+    tabbed = b"\n".join(line.replace(b"  ", b"\t", 1) if i == j else line for i, line in enumerate(lines))
+    out.append(Mutation(f"tab indent on line {j + 1}", tabbed, False))
+    out.append(Mutation("tabs after colons", raw.replace(b": ", b":\t"), False))
+    at = rng.randrange(len(raw))
+    out.append(Mutation(f"NUL at byte {at}", raw[:at] + b"\x00" + raw[at:], False))
+    out.append(Mutation("CRLF line ends", raw.replace(b"\n", b"\r\n"), True))
+    out.append(Mutation("surrogate escape", raw + b'\nzz_surrogate: "\\ud800"\n', False))
+    return out
+
+
+def yaml_tricks(data: dict[str, Any], raw: bytes) -> list[Mutation]:
+    """Anchors and merge keys (legal YAML), python tags, custom tags, duplicate keys, odd scalars."""
+    out = [
+        Mutation("python object tag appended",
+                 raw + b"\nzz_exploit: !!python/object/apply:os.system ['echo pwned']\n", False),
+        Mutation("python name tag as the name",
+                 raw.replace(b"name:", b"name: !!python/name:os.system\nzz_old_name:", 1), False),
+        Mutation("custom tag", raw + b"\nzz_tag: !secret value\n", False),
+        Mutation("duplicate top key", raw + b"\nname: second_name\n", True),
+        Mutation("binary tag", raw + b"\nzz_bin: !!binary aGVsbG8=\n", False),
+        Mutation("set tag", raw + b"\nzz_set: !!set {a, b}\n", False),
+        Mutation("document stream", raw + b"\n---\nname: another\n", False),
+        Mutation("only a document end", b"...\n", False),
+    ]
+    if isinstance(data.get("run"), dict):
+        anchored = b"zz_anchor: &blk\n  seed: 3\n  replications: 5\n" + raw.replace(b"\nrun:", b"\nrun_old:", 1)
+        anchored += b"\nrun:\n  <<: *blk\n"
+        out.append(Mutation("anchor and merge key", anchored.replace(b"\nrun_old:", b"\nzz_run_old:", 1), True))
+    return out
+
+
+def override_mutations(data: dict[str, Any], raw: bytes, rng: random.Random, n_cut: int) -> list[Mutation]:
+    """Counterfactual override files (a flat mapping of dotted path → value)."""
+    out = []
+    keys = list(data)
+    for k in keys:
+        v = data[k]
+        out.append(Mutation(f"swap {k}", dump({**data, k: rng.choice([s for s in SWAPS if type(s) is not type(v)])}),
+                            True))
+        if _is_number(v):
+            how = rng.choice(NUMBERS)
+            out.append(Mutation(f"number {k} {how}", dump({**data, k: _number(v, how)}), True))
+    k = rng.choice(keys)
+    parts = k.split(".")
+    out.append(Mutation(f"misspelt path {k}x", dump({**{kk: vv for kk, vv in data.items() if kk != k},
+                                                     k + "x": data[k]}), True))
+    if len(parts) > 1:
+        bad = ".".join([parts[0], "nowhere", *parts[2:]]) if len(parts) > 2 else f"{parts[0]}.nowhere"
+        out.append(Mutation(f"unknown path {bad}", dump({bad: data[k]}), True))
+    out.append(Mutation("index out of range", dump({"roads.99.km": 5}), True))
+    out.append(Mutation("path into a value", dump({"name.first": "x"}), True))
+    out.append(Mutation("empty path", dump({"": 1}), True))
+    out.append(Mutation("dots only", dump({"...": 1}), True))
+    out.append(Mutation("number key", b"3: 4\n", True))
+    out.append(Mutation("remove a required block", dump({"calendar": None}), True))
+    out.append(Mutation("list, not a mapping", dump([data]), False))
+    out.extend(textual(raw, rng, n_cut))
+    return out
+
+
+def sweep_mutations(data: dict[str, Any], raw: bytes, rng: random.Random, n: int, n_cut: int) -> list[Mutation]:
+    """Sweep and sensitivity files: structural mutations plus design-specific blow-ups."""
+    out = structural(data, rng, n_delete=n // 3, n_swap=n // 3, n_number=n // 4, n_unknown=2)
+    design = data.get("design")
+    if isinstance(design, dict):
+        params = design.get("parameters", {})
+        p = next(iter(params))
+        for name, spec in (
+            ("step 0", {"range": [0, 1, 0]}), ("tiny step", {"range": [0.0, 1.0, 1e-300]}),
+            ("negative step", {"range": [0, 1, -1]}), ("step inf", {"range": [0, 1, math.inf]}),
+            ("num huge", {"low": 0.0, "high": 1.0, "num": 10**12}), ("nan bounds", {"low": math.nan, "high": 1}),
+            ("inf bounds", {"low": 0, "high": math.inf, "num": 3}), ("date step 0", {"range": ["2023-10-01",
+                                                                                           "2023-11-01", 0]}),
+            ("values empty", {"values": []}), ("huge grid", {"low": 0.0, "high": 1.0, "num": 10**6}),
+        ):
+            d = copy.deepcopy(data)
+            d["design"]["parameters"][p] = spec
+            out.append(Mutation(f"design {p} {name}", dump(d), True))
+        for n_pts in (0, -5, 10**9, 2**40):
+            d = copy.deepcopy(data)
+            d["design"]["n"] = n_pts
+            out.append(Mutation(f"design.n={n_pts}", dump(d), True))
+        d = copy.deepcopy(data)
+        d["design"]["parameters"]["nowhere.p_grant"] = [0.1]
+        out.append(Mutation("design unknown path", dump(d), True))
+    for sc in ("/etc/passwd", "../nowhere.yaml", "", ".", "sweeps"):
+        out.append(Mutation(f"scenario={sc!r}", dump({**data, "scenario": sc}), True))
+    out.extend(textual(raw, rng, n_cut))
+    return out
+
+
+def hostile_files() -> list[Mutation]:
+    """Files that attack the parser itself, whatever the scenario."""
+    laughs = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    laughs += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 10)]
+    wide = "".join(f"k{i}: &k{i} [*k{i - 1}, *k{i - 1}]\n" if i else "k0: &k0 [x, x]\n" for i in range(40))
+    return [
+        Mutation("billion laughs", ("\n".join(laughs) + "\n").encode(), False),
+        Mutation("doubling alias chain", wide.encode(), False),
+        Mutation("deep flow nesting", b"name: " + b"[" * 100_000 + b"]" * 100_000 + b"\n", False),
+        Mutation("deep block nesting", "".join(" " * i + f"k{i}:\n" for i in range(3000)).encode(), False),
+        Mutation("deep mapping nesting", b"name: " + b"{a: " * 5000 + b"1" + b"}" * 5000 + b"\n", False),
+        Mutation("python object apply", b"!!python/object/apply:os.system ['echo pwned']\n", False),
+        Mutation("python object new", b"name: !!python/object/new:os.system [echo pwned]\n", False),
+        Mutation("python module", b"name: !!python/module:os\n", False),
+        Mutation("recursive alias", b"a: &a [*a]\n", False),
+        Mutation("self-merging key", b"a: &a {b: 1, <<: *a}\n", False),
+        Mutation("huge integer", b"name: " + b"9" * 100_000 + b"\n", False),
+        Mutation("long line", b"name: " + b"x" * 400_000 + b"\n", False),
+        Mutation("many keys", "".join(f"k{i}: {i}\n" for i in range(20_000)).encode(), False),
+        Mutation("impossible date", b"calendar: {start: 2023-13-45, deadline: 2023-12-31}\n", False),
+        Mutation("timestamp year 0", b"calendar: {start: 0000-01-01, deadline: 9999-12-31}\n", False),
+        Mutation("only NULs", b"\x00" * 100, False),
+        Mutation("empty", b"", False),
+        Mutation("one space", b" ", False),
+        Mutation("date scalar", str(dt.date(2023, 10, 31)).encode(), False),
+    ]
