@@ -75,6 +75,11 @@ def roll_up_points(scenarios: Mapping[int, Scenario], bases: pd.DataFrame) -> pd
 
 
 def _sort_bases(bases: pd.DataFrame) -> pd.DataFrame:
+    """Rows by (point, replication, base). Chunks arrive sorted inside (``finish_bases``) and are
+    concatenated in part order, so usually only the check runs, not a sort with a string key."""
+    point, rep = bases["point"].to_numpy(), bases["replication"].to_numpy()
+    if point.size < 2 or bool(np.all((np.diff(point) > 0) | ((np.diff(point) == 0) & (np.diff(rep) >= 0)))):
+        return bases.reset_index(drop=True)
     return bases.sort_values(["point", "replication", "base"], kind="stable").reset_index(drop=True)
 
 
@@ -85,7 +90,8 @@ def execute(
 ) -> list[pd.DataFrame]:
     """Run ``tasks`` not in ``done``; write each finished chunk to ``store`` as it arrives.
 
-    Returns the tables computed here when there is no store (with a store they are in its parts).
+    Returns the tables computed here, in part order, when there is no store (with a store they
+    are in its parts).
     """
     done = set(done)
     todo = [t for t in tasks if t.part_id not in done]
@@ -101,9 +107,9 @@ def execute(
             if store is not None:
                 store.write_part(BASES, task.part_id, df)  # read back at the end: not kept in memory
             else:
-                out.append(df)
+                out.append((task.part_id, df))
             advance(1 / per_point[task.point])
-    return out
+    return [df for _, df in sorted(out, key=lambda item: item[0])]
 
 
 @dataclass

@@ -41,6 +41,7 @@ from _crash_hook import PHASES, install
 from conftest import make_tiny_scenario
 
 from sim.cli import main as cli_main
+from sim.executors import BATCH_CHUNK_BLOCKS
 from sim.store import MANIFEST, RunStore, StoreError
 from sim.streams import BLOCK_SIZE
 
@@ -48,8 +49,8 @@ TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 HOOK = TESTS / "_crash_hook.py"
 PLAN_SEED = 20240917
-RUN_N = 2 * BLOCK_SIZE + 58
-"""Three parts (batch blocks) in a run."""
+RUN_N = 2 * BATCH_CHUNK_BLOCKS * BLOCK_SIZE + 58
+"""Three parts (chunks of batch blocks) in a run."""
 TABLE_FILES = ("bases.parquet", "runs.parquet", "summary.csv")
 TMP = re.compile(r"^\..+\.tmp-[0-9a-f]{8}")
 WAIT_S = 180.0

@@ -392,9 +392,24 @@ DANGEROUS_ATTRS = {("yaml", "load"), ("yaml", "unsafe_load"), ("yaml", "full_loa
                    ("pickle", "load"), ("os", "system"), ("subprocess", "getoutput"), ("yaml", "Loader")}
 
 
+def _safe_yaml_loads(tree: ast.AST) -> set[int]:
+    """``yaml.load(..., Loader=SAFE_LOADER)`` calls: their ``yaml.load`` attribute is allowed
+    (``sim.loader.SAFE_LOADER`` is checked to be a safe loader below)."""
+    ok = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "load" \
+                and any(k.arg == "Loader" and isinstance(k.value, ast.Name) and k.value.id == "SAFE_LOADER"
+                        for k in node.keywords):
+            ok.add(id(node.func))
+    return ok
+
+
 def _calls(tree: ast.AST) -> list[tuple[str, int]]:
     found = []
+    allowed = _safe_yaml_loads(tree)
     for node in ast.walk(tree):
+        if id(node) in allowed:
+            continue
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in DANGEROUS_CALLS:
             found.append((node.func.id, node.lineno))
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
@@ -416,8 +431,15 @@ def test_no_eval_or_unsafe_loading_in_the_package():
 
 
 def test_the_eval_check_finds_eval():
-    assert _calls(ast.parse("eval(x)\nyaml.load(s)\nsubprocess.run(c, shell=True)\n")) == [
-        ("eval", 1), ("yaml.load", 2), ("shell=True", 3)]
+    assert _calls(ast.parse("eval(x)\nyaml.load(s)\nsubprocess.run(c, shell=True)\n"
+                            "yaml.load(s, Loader=SAFE_LOADER)\nyaml.load(s, Loader=yaml.Loader)\n")) == [
+        ("eval", 1), ("yaml.load", 2), ("shell=True", 3), ("yaml.load", 5), ("yaml.Loader", 5)]
+
+
+def test_the_package_yaml_loader_is_safe():
+    from sim.loader import SAFE_LOADER
+
+    assert SAFE_LOADER in (yaml.SafeLoader, getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 # -- real processes ---------------------------------------------------------------------------------------------
