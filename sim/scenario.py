@@ -211,6 +211,14 @@ class DelayDist(Strict):
     mean: Annotated[float, Field(ge=0, le=10_000)] = 0.0
     cv: Annotated[float, Field(ge=0, le=100)] = 0.0
 
+    @field_validator("cv")
+    @classmethod
+    def _cv_zero_or_usable(cls, v: float) -> float:
+        # the gamma shape is 1/cv²: a cv below 1e-3 (shape over a million) would overflow it
+        if 0.0 < v < 1e-3:
+            raise ValueError("cv is 0 (fixed delays) or at least 0.001")
+        return v
+
 
 class AttackEffects(Strict):
     vehicles_destroyed: CountDist = CountDist()

@@ -224,6 +224,8 @@ def test_conservation_and_bounds(engine: str, data: dict[str, Any]) -> None:
         for col in ("exit_hours", "leave_by_hours", "last_arrival_hours", "road_hours"):
             assert r[col] >= 0, (r["replication"], r["base"], col)
         assert r["leave_by_hours"] <= sc.hours(base.leave_by) + 1e-9
+        # an exit before the planned leave-by is always flagged as forced early, and only then
+        assert bool(r["forced_early"]) == (r["leave_by_hours"] < sc.hours(base.leave_by) - 1e-9), r
         k = math.ceil(_self_propelled(sc, r["base"]) / sc.convoy.max_vehicles)
         bound = r["leave_by_hours"] + max(k - 1, 0) * sc.convoy.min_spacing_hours + 1e-6
         assert r["exit_hours"] <= bound, (r["replication"], r["base"], r["exit_hours"], bound)

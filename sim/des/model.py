@@ -10,6 +10,7 @@ import simpy
 
 from sim import outcomes, rules
 from sim.scenario import Scenario
+from sim.streams import Streams
 
 from .air_cover import AirCoverDays
 from .base import base_withdrawal, early_exit
@@ -22,7 +23,7 @@ def build(static: Static, seed: int, index: int, point: int = 0, crn: bool = Tru
           recorder: object | None = None) -> Replication:
     """The environment of replication ``index`` with every process started."""
     sc = static.sc
-    streams = static.streams(seed, index, point, crn)
+    streams = Streams(seed, "des", unit=index, point=point, crn=crn)
     env = simpy.Environment(initial_time=static.start_hours)
     rep = Replication(static, env, streams, index, {}, AirCoverDays(static, streams), recorder)
     exit_rng = streams["early_exit"]

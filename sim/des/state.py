@@ -12,7 +12,7 @@ from sim import rules
 from sim.network import Segment, routes
 from sim.outcomes import BASE_COUNTS
 from sim.scenario import FATES, AirCover, Authorization, Scenario
-from sim.streams import Roots, Streams
+from sim.streams import Streams
 
 from .draws import Draws, delays, uniforms
 
@@ -77,17 +77,8 @@ class Static:
         times += [sc.hours(lift.available_from) for lift in sc.fleet.lifts.values() if lift.available_from]
         self.start_hours = min(times)
         self._factors: dict[tuple, dict[str, float]] = {}
-        self._roots: dict[tuple[int, int, bool], Roots] = {}
         self._destroy: dict[tuple, tuple[dict, dict, dict]] = {}
         self._segments: dict[tuple, tuple[float, float, float, float]] = {}
-
-    def streams(self, seed: int, index: int, point: int, crn: bool) -> Streams:
-        """The named streams of replication ``index`` (stream roots are derived once per seed)."""
-        key = (seed, point, crn)
-        roots = self._roots.get(key)
-        if roots is None:
-            roots = self._roots[key] = Roots(seed, "des", point, crn)
-        return roots.streams(index)
 
     def destroy_left(self, left: dict[str, int], budget_hours: float) -> tuple[dict, dict, dict]:
         """``rules.destroy_left`` of one base's leftovers, as ints, remembered per input."""
