@@ -43,6 +43,8 @@ class PGrant:
         self.values = [float(rules.p_grant_at(sc, auth, b)) for b in self.bounds]
 
     def __call__(self, t: float) -> float:
+        if not self.bounds:  # no periods: the same p_grant at every time
+            return self.first
         i = bisect_right(self.bounds, t)
         return self.first if i == 0 else self.values[i - 1]
 
