@@ -92,6 +92,15 @@ def destruction_cutoff() -> Scenario:
     return validate(d)
 
 
+def add_beta(d: dict, containers: int, leave_by: str) -> None:
+    """A second base ``beta`` (30 people, 8 vehicles, 2 loading teams) on a 50 km high-threat road to ``mid``."""
+    d["sites"]["beta"] = {"kind": "base", "lat": 17.5, "lon": 0.2, "personnel": 30,
+                          "cargo": {"containers": containers, "vehicles": 8},
+                          "withdraw_from": "2024-01-03T00:00", "leave_by": leave_by,
+                          "loading": {"teams": 2, "hours_per_truck_load": 1.5}}
+    d["roads"].append({"from": "beta", "to": "mid", "km": 50, "terrain": "track", "threat": "high"})
+
+
 def shared_trucks() -> Scenario:
     """Two bases served by one lift with road authorizations, flights giving cargo up to the road."""
     d = leg_data()
@@ -101,11 +110,7 @@ def shared_trucks() -> Scenario:
     d["sites"]["alpha"]["airstrip"] = {"sorties_per_day": 2, "seats_per_sortie": 10, "cargo_units_per_sortie": 4}
     d["sites"]["alpha"]["personnel_air_planned"] = 20
     d["sites"]["alpha"]["leave_by"] = "2024-01-12T00:00"
-    d["sites"]["beta"] = {"kind": "base", "lat": 17.5, "lon": 0.2, "personnel": 30,
-                          "cargo": {"containers": 25, "vehicles": 8},
-                          "withdraw_from": "2024-01-03T00:00", "leave_by": "2024-01-10T12:00",
-                          "loading": {"teams": 2, "hours_per_truck_load": 1.5}}
-    d["roads"].append({"from": "beta", "to": "mid", "km": 50, "terrain": "track", "threat": "high"})
+    add_beta(d, containers=25, leave_by="2024-01-10T12:00")
     d["threats"] = {
         "levels": {"none": {"breakdowns_per_1000_vehicle_km": 0.3},
                    "high": {"ied_rate_per_100km": 0.5, "ambush_rate_per_100km": 0.2,
@@ -152,11 +157,7 @@ def split_authorization() -> Scenario:
     d["sites"]["alpha"]["cargo"] = {"containers": 30, "vehicles": 10}
     d["sites"]["alpha"]["leave_by"] = "2024-01-12T00:00"
     d["sites"]["alpha"]["destruction"] = {"teams": 1, "lead_hours": 24}
-    d["sites"]["beta"] = {"kind": "base", "lat": 17.5, "lon": 0.2, "personnel": 30,
-                          "cargo": {"containers": 24, "vehicles": 8},
-                          "withdraw_from": "2024-01-03T00:00", "leave_by": "2024-01-12T00:00",
-                          "loading": {"teams": 2, "hours_per_truck_load": 1.5}}
-    d["roads"].append({"from": "beta", "to": "mid", "km": 50, "terrain": "track", "threat": "high"})
+    add_beta(d, containers=24, leave_by="2024-01-12T00:00")
     d["threats"] = {
         "levels": {"none": {"breakdowns_per_1000_vehicle_km": 0.3},
                    "high": {"ied_rate_per_100km": 0.6, "ambush_rate_per_100km": 0.3}},
