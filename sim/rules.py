@@ -258,6 +258,41 @@ def early_exit(sc: Scenario, base: Base, rng: np.random.Generator, size: int) ->
     return Exit(np.where(forced, trig, INF), leave, cutoff, forced)
 
 
+@dataclass(frozen=True)
+class ExitPlan:
+    """A base's early-exit inputs in hours (``early_exit_one`` draws from it)."""
+
+    from_hours: float | None
+    """Start of the hazard; ``None`` when there is no hazard."""
+    mean_hours: float
+    notice_hours: float
+    planned_leave_hours: float
+    lead_hours: float
+
+
+def exit_plan(sc: Scenario, base: Base) -> ExitPlan:
+    """The early-exit inputs of ``base``, computed once per scenario."""
+    ee = base.early_exit
+    hazard = ee is not None and ee.hazard_per_day != 0.0
+    return ExitPlan(sc.hours(ee.from_) if hazard else None, 24.0 / ee.hazard_per_day if hazard else INF,
+                    0.0 if ee is None else ee.notice_hours, sc.hours(base.leave_by), base.destruction.lead_hours)
+
+
+def early_exit_one(plan: ExitPlan, rng: np.random.Generator) -> tuple[float, float, float, bool]:
+    """``early_exit`` for one replication on Python floats: (trigger, leave-by, cut-off, forced).
+
+    The same draw and the same operations as ``early_exit(..., size=1)`` (a test checks equality);
+    numpy on one-element arrays costs about ten times as much, once per SimPy replication.
+    """
+    planned, lead = plan.planned_leave_hours, plan.lead_hours
+    trig = INF if plan.from_hours is None else plan.from_hours + rng.exponential(plan.mean_hours)
+    notice = plan.notice_hours
+    if not trig + notice < planned:
+        return INF, planned, planned - lead, False
+    leave = trig + notice
+    return trig, leave, min(max(leave - lead, trig), planned - lead), True
+
+
 # ---------------------------------------------------------------- flights
 
 
@@ -464,6 +499,25 @@ def hypergeometric_split(
         take = np.asarray(rng.hypergeometric(c, others, remaining), dtype=np.int64)
         out.append(take)
         remaining = remaining - take
+        left_total = others
+    return out
+
+
+def hypergeometric_split_one(rng: np.random.Generator, counts: list[int], draws: int) -> list[int]:
+    """``hypergeometric_split`` of one convoy on Python ints: the same draws from the same
+    generator state (a test checks equality), without numpy's per-call array overhead."""
+    left_total = sum(counts)
+    remaining = min(draws, left_total)
+    out = []
+    last = len(counts) - 1
+    for i, c in enumerate(counts):
+        if i == last:
+            out.append(remaining)
+            break
+        others = left_total - c
+        take = int(rng.hypergeometric(c, others, remaining))
+        out.append(take)
+        remaining -= take
         left_total = others
     return out
 

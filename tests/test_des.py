@@ -177,6 +177,18 @@ def test_trace_equals_simulate(two_bases: Scenario, replication: int) -> None:
     assert road.reindex(df["base"]).fillna(0).to_numpy() == pytest.approx(df["road_hours"].to_numpy(), abs=1e-6)
 
 
+def test_trace_equals_simulate_with_breakdown_losses(kidal: Scenario) -> None:
+    """Kidal's final convoy has ~25 breakdowns a pass, each losing a vehicle with p 0.05: the
+    traced path (a record per breakdown) and the untraced one draw alike."""
+    lost = 0
+    for r in range(6):
+        tr = des.trace(kidal, seed=2, replication=r)
+        pd.testing.assert_frame_equal(tr.bases, des.simulate(kidal, r, 1, seed=2))
+        ev = tr.events
+        lost += int(ev.loc[ev["kind"] == "breakdown", "vehicles_destroyed"].sum())
+    assert lost > 0
+
+
 def test_trace_kinds(two_bases: Scenario) -> None:
     kinds: set[str] = set()
     for r in range(6):

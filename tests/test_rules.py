@@ -167,6 +167,27 @@ def test_early_exit_without_hazard_is_never_forced() -> None:
     assert not ex.forced.any() and np.all(ex.leave_by_hours == sc.hours(sc.bases["b"].leave_by))
 
 
+@pytest.mark.parametrize(("early_exit", "cases"), [
+    (None, {(False, False)}),
+    ({"from": "2024-01-05", "hazard_per_day": 0.05, "notice_hours": 72}, {(True, False), (False, False)}),
+    ({"from": "2024-01-02", "hazard_per_day": 3.0, "notice_hours": 0}, {(True, True)}),
+])
+def test_early_exit_one_equals_the_vector_draw(early_exit: dict | None, cases: set) -> None:
+    """Every branch (not forced; forced, cut-off before the trigger; cut-off at the trigger)."""
+    sc = scenario(sites__b__early_exit=early_exit)
+    base = sc.bases["b"]
+    seen = set()
+    for seed in range(400):
+        rng_vec, rng = np.random.default_rng(seed), np.random.default_rng(seed)
+        ex = rules.early_exit(sc, base, rng_vec, 1)
+        one = rules.early_exit_one(rules.exit_plan(sc, base), rng)
+        vec = (float(ex.trigger_hours[0]), float(ex.leave_by_hours[0]), float(ex.cutoff_hours[0]), bool(ex.forced[0]))
+        assert one == vec
+        assert rng.bit_generator.state == rng_vec.bit_generator.state  # the same draws consumed
+        seen.add((one[3], one[2] == one[0]))
+    assert seen == cases
+
+
 def test_count_sum_and_delay_sum_means() -> None:
     sc = scenario()
     from sim.scenario import CountDist, DelayDist
@@ -214,6 +235,16 @@ def test_poisson_count_chooses_inversion_or_numpy() -> None:
     before = rng.bit_generator.state
     big = rules.poisson_count(u, rng, 1000.0)
     assert taken == [0.5] and rng.bit_generator.state != before and 850 < big < 1150
+
+
+def test_hypergeometric_split_one_matches_the_array_version() -> None:
+    for seed in range(300):
+        pick = np.random.default_rng(seed + 10_000)
+        counts = [int(c) for c in pick.integers(0, 12, size=int(pick.integers(1, 5)))]
+        draws = int(pick.integers(0, 40))
+        a, b = np.random.default_rng(seed), np.random.default_rng(seed)
+        assert rules.hypergeometric_split_one(a, counts, draws) == [int(x) for x in rules.hypergeometric_split(b, counts, draws)]
+        assert a.bit_generator.state == b.bit_generator.state
 
 
 def test_count_one_matches_count_sum_of_one_event() -> None:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.streams import STREAMS, WORDS, Streams, generator, seed_sequence
+from sim.streams import STREAMS, WORDS, Streams, generator, seed_sequence, unit_words, units_words
 
 
 def _raw(gen: np.random.Generator, n: int = 4) -> list[int]:
@@ -19,6 +19,36 @@ def test_a_stream_is_pcg64_seeded_with_its_words_of_the_units_seed_sequence() ->
         for i, name in enumerate(STREAMS):
             seeded = np.random.PCG64(_Fixed(words[WORDS * i:WORDS * (i + 1)]))
             assert _raw(generator(5, "des", unit, name)) == seeded.random_raw(4).tolist()
+
+
+def test_unit_words_are_numpys_generate_state_bit_for_bit() -> None:
+    for seed in (0, 1, 2**40 + 3, 12345678901234567890):
+        for unit in (*range(200), 4096, 2**31 + 5):
+            for crn, point in ((True, 0), (False, 0), (False, 7)):
+                seq = seed_sequence(seed, "des" if unit % 2 else "batch", unit, point, crn)
+                expected = seq.generate_state(WORDS * len(STREAMS), np.uint64)
+                got = unit_words(seq)
+                assert got.dtype == np.uint64 and np.array_equal(got, expected)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 20231031, 2**32, 2**64 + 3, 2**130 + 11])
+def test_units_words_are_numpys_seed_sequence_words_bit_for_bit(seed: int) -> None:
+    for engine in ("des", "batch"):
+        for crn, point in ((True, 0), (False, 0), (False, 9), (False, 2**33)):
+            for first, count in ((0, 70), (4090, 9), (2**32 - 2, 4)):  # the last crosses 2**32
+                got = units_words(seed, engine, first, count, point, crn)
+                assert got.shape == (count, WORDS * len(STREAMS)) and got.dtype == np.uint64
+                for i in range(count):
+                    expected = seed_sequence(seed, engine, first + i, point, crn).generate_state(WORDS * len(STREAMS), np.uint64)
+                    assert np.array_equal(got[i], expected), (engine, crn, point, first + i)
+
+
+def test_streams_from_given_words_equal_streams_from_the_seed() -> None:
+    words = units_words(8, "des", 100, 3)
+    for i in range(3):
+        given, own = Streams(8, "des", 100 + i, words=words[i]), Streams(8, "des", 100 + i)
+        for name in (*STREAMS, "custom"):
+            assert _raw(given[name]) == _raw(own[name])
 
 
 class _Fixed(np.random.bit_generator.ISeedSequence):

@@ -1,16 +1,24 @@
 """Authorization chains (MODEL.md §2): a request decided after a delay, retried until granted,
-given up or cancelled. Run inside the requesting process with ``yield from``."""
+given up or cancelled.
+
+A chain is driven by event callbacks, not a process: each decision and each retry wait is one
+timeout whose callback takes the next step, so a try costs two events and no generator resume.
+``Chain.done`` fires with the ``ChainResult`` when the chain ends.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import simpy
+from simpy.events import Timeout
 
 from sim import rules
 from sim.scenario import Authorization
+
+from .state import PGrant
 
 GRANTED, GAVE_UP, CANCELLED = rules.GRANTED, rules.GAVE_UP, rules.CANCELLED
 STATUS = {GRANTED: "granted", GAVE_UP: "gave_up", CANCELLED: "cancelled"}
@@ -26,52 +34,91 @@ class ChainResult:
     n_denied: int
 
 
-def request_chain(
-    env: simpy.Environment,
-    auth: Authorization,
-    p_grant: Callable[[float], float],
-    delay: Callable[[], float],
-    uniform: Callable[[], float],
-    cancel_at: float,
-    on_decision: Callable[[float, bool], None] | None = None,
-    start_hours: float | None = None,
-    on_end: Callable[[ChainResult], None] | None = None,
-) -> Generator[simpy.Event, object, ChainResult]:
-    """Tries from ``start_hours`` (default ``env.now``): a timeout per decision; ends granted, gave
-    up or cancelled at ``cancel_at``. ``on_end(result)`` runs as the chain ends (so a chain can be a
-    process of its own, without a parent generator resumed at every try).
+class Requests:
+    """What the chains of one authorization share in one replication: the environment, the grant
+    probability ``p_grant(t)`` at decision time ``t`` (read once when it is fixed), ``delay()``
+    drawing a decision delay (``rules.draw_delay``), ``uniform()`` drawing a try's uniform, and
+    the authorization's retry and give-up hours."""
 
-    ``delay()`` draws a decision delay (``rules.draw_delay``), ``uniform()`` the try's uniform.
+    __slots__ = ("env", "p_grant", "p_fixed", "delay", "uniform", "give_up", "retry")
+
+    def __init__(self, env: simpy.Environment, auth: Authorization, p_grant: PGrant,
+                 delay: Callable[[], float], uniform: Callable[[], float]) -> None:
+        self.env, self.p_grant, self.p_fixed = env, p_grant, p_grant.fixed
+        self.delay, self.uniform = delay, uniform
+        self.give_up = math.inf if auth.give_up_hours is None else auth.give_up_hours
+        self.retry = auth.retry_hours
+
+
+class Chain:
+    """One authorization chain of ``req``: tries from ``start_hours`` (default ``env.now``), a
+    timeout per decision and per retry wait; ends granted, gave up or cancelled at ``cancel_at``.
+
+    ``on_decision(t, granted)`` runs at each decision, ``on_end(result)`` as the chain ends, just
+    before ``done`` is triggered with the ``ChainResult``.
     """
-    timeout = env.timeout
-    if start_hours is not None and start_hours > env.now:
-        yield timeout(start_hours - env.now)
-    s0 = now = env.now
-    give_up = math.inf if auth.give_up_hours is None else auth.give_up_hours
-    retry = auth.retry_hours
-    n_req = n_den = 0
-    while True:
-        d = now + delay()
+
+    __slots__ = ("req", "cancel_at", "on_decision", "on_end", "s0", "now", "n_req", "n_den", "d", "done")
+
+    def __init__(
+        self,
+        req: Requests,
+        cancel_at: float,
+        on_decision: Callable[[float, bool], None] | None = None,
+        start_hours: float | None = None,
+        on_end: Callable[[ChainResult], None] | None = None,
+    ) -> None:
+        env = req.env
+        self.req, self.cancel_at, self.on_decision, self.on_end = req, cancel_at, on_decision, on_end
+        self.n_req = self.n_den = 0
+        self.done = simpy.Event(env)
+        if start_hours is None:
+            self.s0 = self.now = env.now
+            self._try()
+        else:
+            wait = max(start_hours - env.now, 0.0)
+            self.s0 = self.now = env.now + wait  # the time the environment will have then
+            Timeout(env, wait).callbacks.append(self._try)
+
+    def _try(self, _ev: simpy.Event | None = None) -> None:
+        now = self.now  # the chain's own clock (d + retry), as the environment's may differ by an ulp
+        req = self.req
+        d = now + req.delay()
+        cancel_at = self.cancel_at
         if d >= cancel_at:
             if cancel_at > now:
-                yield timeout(cancel_at - now)
-            res = ChainResult(CANCELLED, cancel_at, n_req, n_den)
-            break
+                Timeout(req.env, cancel_at - now).callbacks.append(self._cancelled)
+            else:
+                self._end(CANCELLED, cancel_at)
+            return
+        self.d = d
         if d > now:
-            yield timeout(d - now)
-        n_req += 1
-        granted = uniform() < p_grant(d)
-        if on_decision is not None:
-            on_decision(d, granted)
+            Timeout(req.env, d - now).callbacks.append(self._decide)
+        else:
+            self._decide()
+
+    def _cancelled(self, _ev: simpy.Event) -> None:
+        self._end(CANCELLED, self.cancel_at)
+
+    def _decide(self, _ev: simpy.Event | None = None) -> None:
+        d, req = self.d, self.req
+        self.n_req += 1
+        p = req.p_fixed
+        granted = req.uniform() < (req.p_grant(d) if p is None else p)
+        if self.on_decision is not None:
+            self.on_decision(d, granted)
         if granted:
-            res = ChainResult(GRANTED, d, n_req, n_den)
-            break
-        n_den += 1
-        now = d + retry
-        if now - s0 > give_up:
-            res = ChainResult(GAVE_UP, d, n_req, n_den)
-            break
-        yield timeout(retry)
-    if on_end is not None:
-        on_end(res)
-    return res
+            self._end(GRANTED, d)
+            return
+        self.n_den += 1
+        self.now = now = d + req.retry
+        if now - self.s0 > req.give_up:
+            self._end(GAVE_UP, d)
+            return
+        Timeout(req.env, req.retry).callbacks.append(self._try)
+
+    def _end(self, status: int, time_hours: float) -> None:
+        res = ChainResult(status, time_hours, self.n_req, self.n_den)
+        if self.on_end is not None:
+            self.on_end(res)
+        self.done.succeed(res)

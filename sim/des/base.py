@@ -26,7 +26,7 @@ def base_withdrawal(rep: Replication, b: BaseState) -> Generator[simpy.Event, ob
     """Wait for the cut-off or an empty base, destroy what is left, leave in the final convoys."""
     env, static = rep.env, rep.static
     sc = static.sc
-    base = sc.bases[b.name]
+    base = static.specs[b.name]
     rec = rep.recorder
     b.check_done()
     if not b.cargo_done.triggered:

@@ -7,6 +7,7 @@ independent draws, consumed in order, so distributions are unchanged and runs st
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import chain, repeat
 
 import numpy as np
 
@@ -15,27 +16,24 @@ from sim.scenario import DelayDist
 
 BLOCK = 32
 
+Draws = Callable[[], float]
+"""``draws()`` returns the next value; a new block is drawn when one is used up."""
 
-class Draws:
-    """``draws()`` returns the next value of ``draw(BLOCK)``, refilled when used up."""
 
-    __slots__ = ("_draw", "_left")
+def blockwise(draw: Callable[[int], np.ndarray]) -> Draws:
+    """The values of ``draw(BLOCK)``, ``draw(BLOCK)``, ... one per call, in order.
 
-    def __init__(self, draw: Callable[[int], np.ndarray]) -> None:
-        self._draw = draw
-        self._left: list[float] = []
-
-    def __call__(self) -> float:
-        if not self._left:
-            self._left = self._draw(BLOCK).tolist()[::-1]
-        return self._left.pop()
+    The iterator's ``__next__`` runs in C: a call costs no Python frame, and ``draw`` runs once
+    per block.
+    """
+    return chain.from_iterable(map(lambda n: draw(n).tolist(), repeat(BLOCK))).__next__
 
 
 def delays(rng: np.random.Generator, dist: DelayDist) -> Draws:
     """Delays of ``dist`` (``rules.draw_delay``) from ``rng``."""
-    return Draws(lambda n: rules.draw_delay(rng, dist, n))
+    return blockwise(lambda n: rules.draw_delay(rng, dist, n))
 
 
 def uniforms(rng: np.random.Generator) -> Draws:
     """Uniforms on [0, 1) from ``rng``."""
-    return Draws(rng.random)
+    return blockwise(rng.random)

@@ -7,23 +7,22 @@ from functools import partial
 
 from sim.rules import Sortie
 
-from .authorizations import CANCELLED, GAVE_UP, GRANTED, STATUS, ChainResult, request_chain
+from .authorizations import CANCELLED, GAVE_UP, GRANTED, STATUS, Chain, ChainResult, Requests
 from .state import BaseState, Replication
 
 
 def flight_plan(rep: Replication, b: BaseState) -> None:
     """Start one request chain per planned sortie of base ``b``, from its submit time."""
     env, static = rep.env, rep.static
-    auth = static.sc.flights
-    delay, uniform = rep.draws("flight_delay"), rep.draws("flight_u")
+    req = Requests(env, static.sc.flights, static.p_flights, rep.draws("flight_delay"), rep.draws("flight_u"))
+    tracing = rep.recorder is not None
     for s in static.sorties[b.name]:
         personnel = s.kind == "personnel"
         cancel = b.leave_by_hours if personnel else b.cutoff_hours
-        proc = env.process(request_chain(
-            env, auth, static.p_flights, delay, uniform, cancel, decisions(rep, b, s),
-            start_hours=s.submit_hours, on_end=partial(resolved, rep, b, s)))
+        chain = Chain(req, cancel, decisions(rep, b, s) if tracing else None, s.submit_hours,
+                      partial(resolved, rep, b, s))
         if personnel:
-            b.personnel_chains.append(proc)
+            b.personnel_chains.append(chain.done)
 
 
 def decisions(rep: Replication, b: BaseState, s: Sortie) -> Callable[[float, bool], None] | None:

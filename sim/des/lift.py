@@ -12,7 +12,7 @@ import simpy
 from sim import rules
 from sim.scenario import Lift
 
-from .authorizations import GRANTED, STATUS, request_chain
+from .authorizations import GRANTED, STATUS, Chain, Requests
 from .convoy import Convoy, convoy
 from .state import BaseState, Replication, late
 
@@ -55,19 +55,20 @@ def lift(rep: Replication, name: str, spec: Lift) -> Generator[simpy.Event, obje
         yield env.timeout(start - env.now)
     big, q = sc.convoy.max_vehicles, sc.convoy.escorts_per_convoy
     spacing = sc.convoy.min_spacing_hours
-    auth = sc.road_movements
     latest_cutoff = max(static.planned_cutoff[b] for b in spec.serves)
     trucks = spec.trucks
     rec = rep.recorder
+    requests = None
+    if rules.lift_needs_authorization(sc, spec):
+        requests = Requests(env, sc.road_movements, static.p_road, rep.draws("road_delay"), rep.draws("road_u"))
     for index in itertools.count():
         n_req = 0
-        if rules.lift_needs_authorization(sc, spec):
+        if requests is not None:
             on_decision = None
             if rec is not None:
                 def on_decision(d: float, ok: bool) -> None:
                     rec.event(d, "road_request", None, name, None, detail="granted" if ok else "denied")
-            res = yield from request_chain(env, auth, static.p_road, rep.draws("road_delay"),
-                                           rep.draws("road_u"), latest_cutoff, on_decision)
+            res = yield Chain(requests, latest_cutoff, on_decision).done
             n_req = res.n_requests
             if res.status != GRANTED:
                 bases[0].counts["road_requests"] += n_req
@@ -107,14 +108,14 @@ def loading(env: simpy.Environment, teams: simpy.Resource, trucks: int, hours: f
     done = env.event()
     left = [trucks]
 
-    def loaded(req: simpy.Event) -> None:
-        teams.release(req)
+    def loaded(ev: simpy.Event) -> None:
+        teams.release(ev.value)  # the loading timeout carries the team's request
         left[0] -= 1
         if left[0] == 0:
             done.succeed()
 
     def start(req: simpy.Event) -> None:
-        env.timeout(hours).callbacks.append(lambda _ev: loaded(req))
+        env.timeout(hours, req).callbacks.append(loaded)
 
     for _ in range(trucks):
         teams.request().callbacks.append(start)
@@ -146,7 +147,8 @@ def lift_convoy(
     yield late(env, rank=i / (rnd.n_convoys + 1))
     got = {c: 0 for c in static.truck_classes}
     took = dict(got)
-    with b.area.request() as req:
+    area, teams = b.loading_resources(env, static.specs[b.name].loading.teams)
+    with area.request() as req:
         yield req
         yield late(env)
         s = env.now
@@ -161,8 +163,8 @@ def lift_convoy(
             if rec is not None:
                 rec.event(s, "loading_start", b.name, rnd.lift, ident, detail=f"trucks={used} units={sum(got.values())}")
             if used:
-                hours = sc.bases[b.name].loading.hours_per_truck_load
-                proc = loading(env, b.teams, used, hours)
+                hours = static.specs[b.name].loading.hours_per_truck_load
+                proc = loading(env, teams, used, hours)
                 if sum(got.values()):
                     b.loads_pending.append(proc)
                 b.check_done()

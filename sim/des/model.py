@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -10,7 +11,7 @@ import simpy
 
 from sim import outcomes, rules
 from sim.scenario import Scenario
-from sim.streams import Streams
+from sim.streams import Streams, units_words
 
 from .air_cover import AirCoverDays
 from .base import base_withdrawal, early_exit
@@ -20,16 +21,16 @@ from .state import BaseState, Replication, Static
 
 
 def build(static: Static, seed: int, index: int, point: int = 0, crn: bool = True,
-          recorder: object | None = None) -> Replication:
-    """The environment of replication ``index`` with every process started."""
+          recorder: object | None = None, words: np.ndarray | None = None) -> Replication:
+    """The environment of replication ``index`` with every process started (``words``: its seed
+    words from ``streams.units_words``, when computed for many replications at once)."""
     sc = static.sc
-    streams = Streams(seed, "des", unit=index, point=point, crn=crn)
+    streams = Streams(seed, "des", unit=index, point=point, crn=crn, words=words)
     env = simpy.Environment(initial_time=static.start_hours)
     rep = Replication(static, env, streams, index, {}, AirCoverDays(static, streams), recorder)
     exit_rng = streams["early_exit"]
     for name in static.bases:
-        base = sc.bases[name]
-        ex = rules.early_exit(sc, base, exit_rng, 1)
+        trigger, leave_by, cutoff, forced = rules.early_exit_one(static.exit_plans[name], exit_rng)
         open_cargo = {c: 0 for c in static.truck_classes}
         n_open = 0
         for s in static.sorties[name]:
@@ -39,10 +40,10 @@ def build(static: Static, seed: int, index: int, point: int = 0, crn: bool = Tru
         start = static.road_start[name]
         b = BaseState(
             name=name,
-            trigger_hours=float(ex.trigger_hours[0]),
-            leave_by_hours=float(ex.leave_by_hours[0]),
-            cutoff_hours=float(ex.cutoff_hours[0]),
-            forced=bool(ex.forced[0]),
+            trigger_hours=trigger,
+            leave_by_hours=leave_by,
+            cutoff_hours=cutoff,
+            forced=forced,
             planned_leave_hours=static.planned_leave[name],
             planned_cutoff_hours=static.planned_cutoff[name],
             pool={c: start[c] for c in static.truck_classes},
@@ -50,8 +51,6 @@ def build(static: Static, seed: int, index: int, point: int = 0, crn: bool = Tru
             n_open_cargo_chains=n_open,
         )
         b.cargo_done = env.event()
-        b.area = simpy.Resource(env, capacity=1)
-        b.teams = simpy.Resource(env, capacity=base.loading.teams)
         rep.bases[name] = b
     for b in rep.bases.values():
         if math.isfinite(b.trigger_hours):
@@ -72,12 +71,28 @@ def run_replication(static: Static, seed: int, index: int, point: int = 0, crn: 
     return [rep.row(b, point) for b in rep.bases.values()], rep
 
 
+WORDS_BLOCK = 256
+"""Replications whose seed words are computed together."""
+
+
+def replications(static: Static, seed: int, first: int, count: int, point: int = 0,
+                 crn: bool = True) -> Iterator[Replication]:
+    """Replications ``first .. first+count-1``, each run to the end, in order."""
+    for start in range(first, first + count, WORDS_BLOCK):
+        n = min(WORDS_BLOCK, first + count - start)
+        words = units_words(seed, "des", start, n, point, crn)
+        for i in range(n):
+            rep = build(static, seed, start + i, point, crn, words=words[i])
+            rep.env.run()
+            yield rep
+
+
 def simulate(sc: Scenario, first: int, count: int, seed: int, point: int = 0, crn: bool = True) -> pd.DataFrame:
     """The per-base table (``outcomes.base_columns``) of replications ``first .. first+count-1``."""
     static = Static(sc)
     rows: list[dict] = []
-    for index in range(first, first + count):
-        rows.extend(run_replication(static, seed, index, point, crn)[0])
+    for rep in replications(static, seed, first, count, point, crn):
+        rows.extend(rep.row(b, point) for b in rep.bases.values())
     return table(sc, rows)
 
 

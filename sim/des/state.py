@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import simpy
@@ -11,7 +12,7 @@ import simpy
 from sim import rules
 from sim.network import Segment, routes
 from sim.outcomes import BASE_COUNTS
-from sim.scenario import FATES, AirCover, Authorization, Scenario
+from sim.scenario import FATES, AirCover, Authorization, DelayDist, Scenario
 from sim.streams import Streams
 
 from .draws import Draws, delays, uniforms
@@ -41,6 +42,8 @@ class PGrant:
         self.bounds = sorted(bounds)
         self.first = float(auth.p_grant)
         self.values = [float(rules.p_grant_at(sc, auth, b)) for b in self.bounds]
+        self.fixed: float | None = None if self.bounds else self.first
+        """The p_grant at every time when there are no periods, else ``None``."""
 
     def __call__(self, t: float) -> float:
         if not self.bounds:  # no periods: the same p_grant at every time
@@ -54,7 +57,10 @@ class Static:
 
     def __init__(self, sc: Scenario) -> None:
         self.sc = sc
-        self.bases = list(sc.bases)
+        self.specs = sc.bases
+        """The bases' scenario entries by name."""
+        self.bases = list(self.specs)
+        self.exit_plans = {b: rules.exit_plan(sc, spec) for b, spec in self.specs.items()}
         self.classes = rules.class_order(sc)
         self.truck_classes = [c for c in self.classes if not sc.cargo_classes[c].self_propelled]
         self.sp_classes = [c for c in self.classes if sc.cargo_classes[c].self_propelled]
@@ -167,6 +173,13 @@ class BaseState:
     road_hours: float = 0.0
     exit_hours: float = math.nan
 
+    def loading_resources(self, env: simpy.Environment, teams: int) -> tuple[simpy.Resource, simpy.Resource]:
+        """The loading area (one convoy at a time) and the ``teams`` loading teams, made on first use."""
+        if self.area is None:
+            self.area = simpy.Resource(env, capacity=1)
+            self.teams = simpy.Resource(env, capacity=teams)
+        return self.area, self.teams
+
     def known(self, t: float) -> tuple[float, float]:
         """Leave-by and cut-off as known at time ``t`` (the planned ones before the trigger)."""
         if t < self.trigger_hours:
@@ -188,6 +201,27 @@ class BaseState:
             self.cargo_done.succeed()
 
 
+def _breakdown_delay(sc: Scenario) -> DelayDist:
+    return sc.threats.effects.breakdown.delay_hours
+
+
+DRAWS: dict[str, tuple[str, Callable[[Scenario], DelayDist] | None]] = {
+    "flight_delay": ("flights", lambda sc: sc.flights.decision_delay_hours),
+    "flight_u": ("flights", None),
+    "road_delay": ("road_movements", lambda sc: sc.road_movements.decision_delay_hours),
+    "road_u": ("road_movements", None),
+    "breakdown_u": ("breakdowns", None),
+    "breakdown_delay": ("delays", _breakdown_delay),
+    "final_breakdown_u": ("final_breakdowns", None),
+    "final_breakdown_delay": ("final_delays", _breakdown_delay),
+    "attack_u": ("attacks", None),
+    "breakdown_count_u": ("breakdowns", None),
+    "final_attack_u": ("final_attacks", None),
+    "final_breakdown_count_u": ("final_breakdowns", None),
+}
+"""Key of ``Replication.draws``: its stream, and the delay distribution drawn (``None``: uniforms)."""
+
+
 @dataclass
 class Replication:
     """Everything one replication's processes share."""
@@ -202,28 +236,15 @@ class Replication:
     _draws: dict = field(default_factory=dict)
 
     def draws(self, key: str) -> Draws:
-        """Block-drawn values: ``flight_delay``, ``flight_u``, ``road_delay``, ``road_u``,
-        ``breakdown_u`` (stream ``breakdowns``), ``breakdown_delay`` (stream ``delays``), and
-        ``final_breakdown_u``, ``final_breakdown_delay`` (streams ``final_breakdowns``, ``final_delays``);
-        ``attack_u``, ``breakdown_count_u`` and their ``final_`` twins: uniforms inverted into
-        strike and breakdown counts (streams ``attacks``, ``breakdowns``)."""
+        """Block-drawn values of ``DRAWS[key]``: ``flight_delay``, ``flight_u``, ``road_delay``,
+        ``road_u``, ``breakdown_u``, ``breakdown_delay`` and their ``final_`` twins; ``attack_u``,
+        ``breakdown_count_u`` and their ``final_`` twins are uniforms inverted into strike and
+        breakdown counts."""
         d = self._draws.get(key)
         if d is None:
-            sc, s = self.static.sc, self.streams
-            d = {
-                "flight_delay": lambda: delays(s["flights"], sc.flights.decision_delay_hours),
-                "flight_u": lambda: uniforms(s["flights"]),
-                "road_delay": lambda: delays(s["road_movements"], sc.road_movements.decision_delay_hours),
-                "road_u": lambda: uniforms(s["road_movements"]),
-                "breakdown_u": lambda: uniforms(s["breakdowns"]),
-                "breakdown_delay": lambda: delays(s["delays"], sc.threats.effects.breakdown.delay_hours),
-                "final_breakdown_u": lambda: uniforms(s["final_breakdowns"]),
-                "final_breakdown_delay": lambda: delays(s["final_delays"], sc.threats.effects.breakdown.delay_hours),
-                "attack_u": lambda: uniforms(s["attacks"]),
-                "breakdown_count_u": lambda: uniforms(s["breakdowns"]),
-                "final_attack_u": lambda: uniforms(s["final_attacks"]),
-                "final_breakdown_count_u": lambda: uniforms(s["final_breakdowns"]),
-            }[key]()
+            stream, delay_of = DRAWS[key]
+            rng = self.streams[stream]
+            d = uniforms(rng) if delay_of is None else delays(rng, delay_of(self.static.sc))
             self._draws[key] = d
         return d
 

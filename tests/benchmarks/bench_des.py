@@ -14,7 +14,7 @@ from pathlib import Path
 
 import simpy
 
-from sim.des.model import build
+from sim.des.model import replications
 from sim.des.state import Static
 from sim.loader import load_scenario
 
@@ -22,10 +22,12 @@ KIDAL = Path(__file__).resolve().parents[2] / "scenarios" / "kidal_2023.yaml"
 TARGET_RATIO = 0.30
 
 
-PAIRS = 7
-"""Bare SimPy and the model are timed in alternation, this many pairs; each ratio is the median of
-the pairs' ratios. The shared machine's speed drifts between runs (bare SimPy alone measured from
-550k to 990k events/s minutes apart), so the two sides of a ratio are measured back to back."""
+ROUNDS = 41
+"""Rounds of bare SimPy, the model, bare SimPy again, each a few tens of milliseconds; a round's
+ratio is the model's rate over the mean of the two bare rates around it, and the figure is the
+median over the rounds (with the quartiles). The shared machine's speed drifts by up to 2x within
+seconds (bare SimPy measured from 550k to 990k events/s), so both sides of a ratio are timed within
+a tenth of a second of each other."""
 
 
 def bare_events_per_second(n_events: int) -> float:
@@ -42,49 +44,56 @@ def bare_events_per_second(n_events: int) -> float:
     return n_events / (time.perf_counter() - t0)
 
 
-def model_rates(overrides: list[str], replications: int, seed: int = 1) -> dict[str, float]:
-    """Replications and SimPy events per second of the engine on Kidal with ``overrides``.
+def model_rates(static: Static, first: int, n: int, seed: int = 1) -> dict[str, float]:
+    """Replications and SimPy events per second of the engine, replications ``first .. first+n-1``.
 
     Events are those scheduled by each replication's environment (all are processed: every
     replication runs until no event is left), read from the environment's event counter.
     """
-    static = Static(load_scenario(KIDAL, overrides))
     n_events = 0
     t0 = time.perf_counter()
-    for r in range(replications):
-        rep = build(static, seed, r)
-        rep.env.run()
+    for rep in replications(static, seed, first, n):  # as the engine's simulate() runs them
         n_events += next(rep.env._eid)
         [rep.row(b, 0) for b in rep.bases.values()]
     dt = time.perf_counter() - t0
-    return {"replications_per_second": replications / dt, "events_per_second": n_events / dt,
-            "events_per_replication": n_events / replications}
+    return {"replications_per_second": n / dt, "events_per_second": n_events / dt, "events": n_events}
+
+
+def _quartiles(xs: list[float]) -> tuple[float, float, float]:
+    q1, q2, q3 = statistics.quantiles(xs, n=4)
+    return q1, q2, q3
 
 
 def run(quick: bool = False) -> dict[str, float]:
     """All figures: bare SimPy rate, model rates on two Kidal variants, ratios against the target
-    (medians over ``PAIRS`` back-to-back pairs of bare and model timings)."""
-    n_bare = 100_000 if quick else 300_000
-    variants = (("kidal", [], 100 if quick else 500), ("kidal_shuttle", ["road_movements.p_grant_periods=[]"], 10 if quick else 80))
+    (medians and quartiles over ``ROUNDS`` rounds of bare, model, bare)."""
+    rounds = 11 if quick else ROUNDS
+    n_bare = 30_000
+    variants = (("kidal", [], 25), ("kidal_shuttle", ["road_movements.p_grant_periods=[]"], 4))
     out: dict[str, float] = {"target_ratio": TARGET_RATIO}
     bares: list[float] = []
     for name, overrides, reps in variants:
-        model_rates(overrides, max(1, reps // 10))  # warm-up
-        pairs = []
-        for _ in range(PAIRS):
-            bare = bare_events_per_second(n_bare)
-            r = model_rates(overrides, reps)
-            bares.append(bare)
-            pairs.append((r["events_per_second"] / bare, r))
-        pairs.sort(key=lambda p: p[0])
-        ratio, r = pairs[len(pairs) // 2]
-        out[f"{name}_replications_per_second"] = r["replications_per_second"]
-        out[f"{name}_events_per_second"] = r["events_per_second"]
-        out[f"{name}_events_per_replication"] = r["events_per_replication"]
+        static = Static(load_scenario(KIDAL, overrides))
+        model_rates(static, 10**6, 2 * reps)  # warm-up
+        ratios, rates, events, n_reps = [], [], 0, 0
+        for k in range(rounds):
+            before = bare_events_per_second(n_bare)
+            r = model_rates(static, k * reps, reps)
+            after = bare_events_per_second(n_bare)
+            bares += [before, after]
+            ratios.append(r["events_per_second"] / ((before + after) / 2))
+            rates.append(r["replications_per_second"])
+            events += r["events"]
+            n_reps += reps
+        q1, ratio, q3 = _quartiles(ratios)
+        out[f"{name}_replications_per_second"] = statistics.median(rates)
+        out[f"{name}_events_per_replication"] = events / n_reps
+        out[f"{name}_events_per_second"] = statistics.median(rates) * events / n_reps
         out[f"{name}_ratio_to_bare"] = ratio
-        out[f"{name}_ratio_min"] = pairs[0][0]
-        out[f"{name}_ratio_max"] = pairs[-1][0]
+        out[f"{name}_ratio_q1"] = q1
+        out[f"{name}_ratio_q3"] = q3
     out["bare_simpy_events_per_second"] = statistics.median(bares)
+    out["rounds"] = rounds
     return out
 
 
@@ -99,7 +108,7 @@ def main() -> None:
         print(f"{name:14s} {fig[f'{name}_replications_per_second']:8.1f} replications/s, "
               f"{fig[f'{name}_events_per_replication']:6.0f} events/replication, "
               f"{fig[f'{name}_events_per_second']:,.0f} events/s = {ratio:.0%} of bare "
-              f"(median of {PAIRS} pairs, {fig[f'{name}_ratio_min']:.0%}-{fig[f'{name}_ratio_max']:.0%}; "
+              f"(median of {fig['rounds']} rounds, quartiles {fig[f'{name}_ratio_q1']:.0%}-{fig[f'{name}_ratio_q3']:.0%}; "
               f"{ok} the {TARGET_RATIO:.0%} target)")
 
 
