@@ -61,6 +61,8 @@ class Static:
         """The bases' scenario entries by name."""
         self.bases = list(self.specs)
         self.exit_plans = {b: rules.exit_plan(sc, spec) for b, spec in self.specs.items()}
+        self.fate_columns = [(f"cargo_{c}_{f}", (c, f)) for c in sc.cargo_classes for f in FATES]
+        """The per-base table's cargo columns and their (class, fate) keys, in column order."""
         self.classes = rules.class_order(sc)
         self.truck_classes = [c for c in self.classes if not sc.cargo_classes[c].self_propelled]
         self.sp_classes = [c for c in self.classes if sc.cargo_classes[c].self_propelled]
@@ -256,7 +258,7 @@ class Replication:
             "exit_hours": b.exit_hours, "leave_by_hours": b.leave_by_hours,
             "last_arrival_hours": last, "road_hours": b.road_hours, **b.counts,
         }
-        for c in self.static.sc.cargo_classes:
-            for f in FATES:
-                row[f"cargo_{c}_{f}"] = b.fates.get((c, f), 0)
+        fates = b.fates
+        for column, key in self.static.fate_columns:
+            row[column] = fates.get(key, 0)
         return row

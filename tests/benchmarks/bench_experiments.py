@@ -23,10 +23,12 @@ WORKERS = 2
 
 
 PAIRS = 5
-"""Serial and parallel sweeps are timed in alternation, this many pairs, and the speed-up is the
-median of the pairs' ratios: this shared 2-core machine's speed drifts by up to ~1.7x between
-identical runs, and a pair measures both sides under the same conditions (best-of-N on each side
-apart favours the serial run, which needs only one quiet core)."""
+"""Parallel sweeps timed, each between two serial sweeps (serial, parallel, serial, parallel, ...,
+serial); a parallel sweep's speed-up is the mean of the serial times on either side of it over its
+own time, and the figure is the median over the ``PAIRS`` parallel sweeps. This shared 2-core
+machine's speed drifts by up to ~2x within seconds; bracketing each parallel run by the serial runs
+next to it cancels a steady drift (best-of-N on each side apart favours the serial run, which needs
+only one quiet core)."""
 
 def _design() -> Any:
     from sim.designs import parse_design
@@ -71,7 +73,8 @@ def _time_sweep(executor: Any, engine: str, replications: int) -> tuple[float, p
 
 
 def _speedups(label: str, make: Any, engine: str, replications: int, ref: pd.DataFrame) -> dict[str, Any]:
-    """Median serial/parallel ratio over ``PAIRS`` alternating pairs, on a started executor."""
+    """Median speed-up over ``PAIRS`` parallel sweeps, each bracketed by serial ones, on a started
+    executor."""
     from sim.executors import SerialExecutor
 
     serial = SerialExecutor()
@@ -82,12 +85,12 @@ def _speedups(label: str, make: Any, engine: str, replications: int, ref: pd.Dat
     ratios, serial_s, parallel_s, same = [], [], [], True
     with ex:
         _warm(ex, engine)
+        serial_s.append(_time_sweep(serial, engine, replications)[0])
         for _ in range(PAIRS):
-            ts, _ = _time_sweep(serial, engine, replications)
             tp, table = _time_sweep(ex, engine, replications)
-            serial_s.append(ts)
+            serial_s.append(_time_sweep(serial, engine, replications)[0])
             parallel_s.append(tp)
-            ratios.append(ts / tp)
+            ratios.append((serial_s[-2] + serial_s[-1]) / 2 / tp)
             same = same and bool(table.equals(ref))
     return {"value": round(statistics.median(ratios), 2), "pair_ratios": [round(r, 2) for r in ratios],
             "serial_s": round(statistics.median(serial_s), 3), f"{label}_s": round(statistics.median(parallel_s), 3),
@@ -99,7 +102,7 @@ def run(quick: bool = False) -> dict[str, Any]:
 
     Returns ``{figure: {"value", "target", "ok"}}`` (the shape ``withdrawal-sim bench`` prints).
     Workers are started (and the engine imported in them) before the clock starts; each speed-up is
-    the median ratio over ``PAIRS`` alternating serial/parallel pairs. The target is judged on a
+    the median over ``PAIRS`` parallel sweeps, each bracketed by serial ones. The target is judged on a
     sweep of 16,384 replications per point (four 4,096-replication blocks per task, the default
     chunk); the same sweep at 4,096 replications per point (16 tasks of about 0.1 s, where a
     worker's fixed per-task cost weighs more) is reported beside it.
@@ -112,7 +115,7 @@ def run(quick: bool = False) -> dict[str, Any]:
     else:
         sizes = [("", 10 if quick else 40)]
     out: dict[str, Any] = {"setup": {"value": f"{N_POINTS} points, {engine} engine, {WORKERS} workers, "
-                                              f"median of {PAIRS} serial/parallel pairs"}}
+                                              f"median of {PAIRS} parallel sweeps, each between two serial ones"}}
     for prefix, replications in sizes:
         _, ref = _time_sweep(SerialExecutor(), engine, replications)  # warm-up and reference tables
         for label, make in (("processes", lambda: ProcessExecutor(WORKERS)),
