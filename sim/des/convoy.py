@@ -61,13 +61,15 @@ def convoy(
     effects, delays = streams[pre + "effects"], streams[pre + "delays"]
     attack_u, breakdown_count_u = rep.draws(pre + "attack_u"), rep.draws(pre + "breakdown_count_u")
     poisson = rules.poisson_count
+    escorted, armoured = cv.escorted, cv.armoured
+    never_covered, covered = rep.air_cover.never, rep.air_cover.covered
     for j, seg in enumerate(reversed(segments) if toward_base else segments):
         t = env.now
         n = sum(cv.groups)
         if rec is not None:
             at_start = list(cv.groups)
             cv.personnel_at_start = cv.personnel
-        flags = (cv.escorted, cv.armoured, seg.cleared, rep.air_cover.covered(t))
+        flags = (escorted, armoured, seg.cleared, False if never_covered else covered(t))
         ied_m, amb_m, bd_m, drive = static.segment(seg, n, flags)
         ied = poisson(attack_u, attacks, ied_m)
         amb = poisson(attack_u, attacks, amb_m)
@@ -130,12 +132,13 @@ def convoy(
         end = static.advance(t, drive + delay)
         if end > t:
             yield env.timeout(end - t)
-        counts["ied_strikes"] += ied
-        counts["ambushes"] += amb
-        counts["breakdowns"] += bd
-        counts["wounded"] += wounded
-        counts["killed"] += killed
-        counts["vehicles_lost"] += destroyed
+        if ied or amb or bd:
+            counts["ied_strikes"] += ied
+            counts["ambushes"] += amb
+            counts["breakdowns"] += bd
+            counts["wounded"] += wounded
+            counts["killed"] += killed
+            counts["vehicles_lost"] += destroyed
         if rec is not None:
             rec.leg(rep, cv, j, seg, toward_base, t, end, at_start, ied, amb, bd, drive, delay)
     b.road_hours += env.now - depart
