@@ -209,6 +209,21 @@ def test_scalar_advance_matches_rules(two_bases: Scenario) -> None:
     assert np.array_equal(ref, mine)
 
 
+def test_scalar_loading_arithmetic_matches_rules(two_bases: Scenario, kidal: Scenario) -> None:
+    """The engine's integer ``truckloads`` and ``load`` equal ``rules``' on random pools."""
+    rng = np.random.default_rng(1)
+    for sc in (two_bases, kidal):
+        static = Static(sc)
+        for _ in range(500):
+            pool = {c: int(rng.integers(0, 400)) for c in static.truck_classes}
+            trucks = int(rng.integers(0, 300))
+            assert static.truckloads(pool) == int(rules.truckloads(sc, pool))
+            units, used = static.load(pool, trucks)
+            ref_units, ref_used = rules.load(sc, pool, trucks)
+            assert units == {c: int(v) for c, v in ref_units.items()}
+            assert used == {c: int(v) for c, v in ref_used.items()}
+
+
 def test_kidal_trucks_held(kidal: Scenario) -> None:
     """Trucks held in Gao: nothing goes by truck; the cut-off destroys by priority."""
     df = des.simulate(kidal, 0, 60, seed=3)

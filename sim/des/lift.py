@@ -85,7 +85,7 @@ def lift(rep: Replication, name: str, spec: Lift) -> Generator[simpy.Event, obje
             yield env.timeout(spec.idle_check_hours)
             continue
         pool = {c: target.pool[c] for c in static.truck_classes}
-        n = min(int(rules.truckloads(sc, pool)), trucks)
+        n = min(static.truckloads(pool), trucks)
         k = -(-n // (big - q)) if big > q else 0
         if q > 0:
             k = min(k, spec.escorts // q)
@@ -154,9 +154,7 @@ def lift_convoy(
         s = env.now
         ready = arrival
         if s < b.cutoff_hours:
-            got_a, took_a = rules.load(sc, dict(b.pool), trucks)
-            got = {c: int(got_a[c]) for c in static.truck_classes}
-            took = {c: int(took_a[c]) for c in static.truck_classes}
+            got, took = static.load(b.pool, trucks)
             for c in static.truck_classes:
                 b.pool[c] -= got[c]
             used = sum(took.values())

@@ -90,6 +90,24 @@ class Static:
         self._destroy: dict[tuple, tuple[dict, dict, dict]] = {}
         self._segments: dict[tuple, tuple[float, float, float, float]] = {}
 
+    def truckloads(self, pool: dict[str, int]) -> int:
+        """``rules.truckloads`` of one pool, on Python ints (a test checks equality)."""
+        upt = self.upt
+        return sum(-(-units // upt[c]) for c, units in pool.items())
+
+    def load(self, pool: dict[str, int], trucks: int) -> tuple[dict[str, int], dict[str, int]]:
+        """``rules.load`` of one convoy, on Python ints (a test checks equality)."""
+        left, units, used = trucks, {}, {}
+        for c in self.classes:
+            if c not in pool:
+                continue
+            avail, upt = pool[c], self.upt[c]
+            t = min(-(-avail // upt), left)
+            units[c] = min(avail, t * upt)
+            used[c] = t
+            left -= t
+        return units, used
+
     def destroy_left(self, left: dict[str, int], budget_hours: float) -> tuple[dict, dict, dict]:
         """``rules.destroy_left`` of one base's leftovers, as ints, remembered per input."""
         key = (tuple(left.items()), budget_hours)
