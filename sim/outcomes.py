@@ -143,12 +143,17 @@ def _roll_up_blocks(
     def block(col: str) -> np.ndarray:
         return bases[col].to_numpy().reshape(-1, n_bases)
 
+    def total(col: str) -> np.ndarray:
+        if n_bases == 1:  # one base: its column is the total (a copy: the reduction's result)
+            return bases[col].to_numpy().copy()
+        return block(col).sum(axis=1)
+
     out: dict[str, np.ndarray] = {"point": key[:, 0], "replication": key[:, 1]}
     out["completion_hours"] = block("last_arrival_hours").max(axis=1)
     out["on_time"] = out["completion_hours"] <= deadline
     out["n_forced_early"] = block("forced_early").sum(axis=1).astype("int64")
     for col in (*BASE_COUNTS, *cargo_columns(sc), "destroyed_value_usd", "abandoned_value_usd"):
-        out[col] = block(col).sum(axis=1)
+        out[col] = total(col)
     return pd.DataFrame(out, columns=run_columns(sc))
 
 

@@ -7,23 +7,27 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from sim import outcomes
 from sim.batch import simulate
 from sim.loader import load_scenario
 
 PHASE2 = Path(__file__).resolve().parents[1] / "scenarios" / "minusma_phase2_2023.yaml"
+KIDAL = PHASE2.with_name("kidal_2023.yaml")
 
 
-def _bases() -> tuple:
-    sc = load_scenario(PHASE2)
+def _bases(path: Path = PHASE2) -> tuple:
+    sc = load_scenario(path)
     parts = [simulate(sc, 0, 0, 200, seed=1).assign(point=p) for p in range(3)]
     return sc, outcomes.finish_bases(sc, pd.concat(parts, ignore_index=True))
 
 
-def test_roll_up_fast_path_equals_groupby() -> None:
-    """Sorted tables take the reshape path; shuffled ones the groupby path: the same numbers."""
-    sc, bases = _bases()
+@pytest.mark.parametrize("path", [PHASE2, KIDAL])
+def test_roll_up_fast_path_equals_groupby(path: Path) -> None:
+    """Sorted tables take the reshape path; shuffled ones the groupby path: the same numbers (with
+    several bases, and with one, where the base's columns are the totals)."""
+    sc, bases = _bases(path)
     fast = outcomes.roll_up(sc, bases)
     assert outcomes._regular(bases, len(sc.bases)) is not None
     shuffled = bases.sample(frac=1.0, random_state=3)
