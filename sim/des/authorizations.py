@@ -3,14 +3,14 @@ given up or cancelled.
 
 A chain is driven by event callbacks, not a process: each decision and each retry wait is one
 timeout whose callback takes the next step, so a try costs two events and no generator resume.
-``Chain.done`` fires with the ``ChainResult`` when the chain ends.
+A chain carries its own outcome (``status``, ``time_hours``, ``n_requests``, ``n_denied``);
+``Chain.done`` fires with the chain when it ends.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import simpy
 from simpy.events import Timeout
@@ -22,16 +22,6 @@ from .state import PGrant
 
 GRANTED, GAVE_UP, CANCELLED = rules.GRANTED, rules.GAVE_UP, rules.CANCELLED
 STATUS = {GRANTED: "granted", GAVE_UP: "gave_up", CANCELLED: "cancelled"}
-
-
-@dataclass
-class ChainResult:
-    """How a chain ended, when, and its decided tries."""
-
-    status: int
-    time_hours: float
-    n_requests: int
-    n_denied: int
 
 
 class Requests:
@@ -54,11 +44,13 @@ class Chain:
     """One authorization chain of ``req``: tries from ``start_hours`` (default ``env.now``), a
     timeout per decision and per retry wait; ends granted, gave up or cancelled at ``cancel_at``.
 
-    ``on_decision(t, granted)`` runs at each decision, ``on_end(result)`` as the chain ends, just
-    before ``done`` is triggered with the ``ChainResult``.
+    When it ends, ``status`` (GRANTED, GAVE_UP or CANCELLED), ``time_hours`` (when), ``n_requests``
+    (decided tries) and ``n_denied`` are set, ``on_end(chain)`` runs, then ``done`` is triggered
+    with the chain. ``on_decision(t, granted)`` runs at each decision.
     """
 
-    __slots__ = ("req", "cancel_at", "on_decision", "on_end", "s0", "now", "n_req", "n_den", "d", "done")
+    __slots__ = ("req", "cancel_at", "on_decision", "on_end", "s0", "now", "n_requests", "n_denied",
+                 "d", "done", "status", "time_hours")
 
     def __init__(
         self,
@@ -66,11 +58,11 @@ class Chain:
         cancel_at: float,
         on_decision: Callable[[float, bool], None] | None = None,
         start_hours: float | None = None,
-        on_end: Callable[[ChainResult], None] | None = None,
+        on_end: Callable[[Chain], None] | None = None,
     ) -> None:
         env = req.env
         self.req, self.cancel_at, self.on_decision, self.on_end = req, cancel_at, on_decision, on_end
-        self.n_req = self.n_den = 0
+        self.n_requests = 0
         self.done = simpy.Event(env)
         if start_hours is None:
             self.s0 = self.now = env.now
@@ -102,7 +94,7 @@ class Chain:
 
     def _decide(self, _ev: simpy.Event | None = None) -> None:
         d, req = self.d, self.req
-        self.n_req += 1
+        self.n_requests += 1
         p = req.p_fixed
         granted = req.uniform() < (req.p_grant(d) if p is None else p)
         if self.on_decision is not None:
@@ -110,7 +102,6 @@ class Chain:
         if granted:
             self._end(GRANTED, d)
             return
-        self.n_den += 1
         self.now = now = d + req.retry
         if now - self.s0 > req.give_up:
             self._end(GAVE_UP, d)
@@ -118,7 +109,8 @@ class Chain:
         Timeout(req.env, req.retry).callbacks.append(self._try)
 
     def _end(self, status: int, time_hours: float) -> None:
-        res = ChainResult(status, time_hours, self.n_req, self.n_den)
+        self.status, self.time_hours = status, time_hours
+        self.n_denied = self.n_requests - (status == GRANTED)  # every other decided try was denied
         if self.on_end is not None:
-            self.on_end(res)
-        self.done.succeed(res)
+            self.on_end(self)
+        self.done.succeed(self)

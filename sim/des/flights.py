@@ -7,7 +7,7 @@ from functools import partial
 
 from sim.rules import Sortie
 
-from .authorizations import CANCELLED, GAVE_UP, GRANTED, STATUS, Chain, ChainResult, Requests
+from .authorizations import CANCELLED, GAVE_UP, GRANTED, STATUS, Chain, Requests
 from .state import BaseState, Replication
 
 
@@ -37,7 +37,7 @@ def decisions(rep: Replication, b: BaseState, s: Sortie) -> Callable[[float, boo
     return on_decision
 
 
-def resolved(rep: Replication, b: BaseState, s: Sortie, res: ChainResult) -> None:
+def resolved(rep: Replication, b: BaseState, s: Sortie, res: Chain) -> None:
     """Sortie ``s`` is resolved: tally it; its load flew, falls back to the road pool or stays."""
     personnel = s.kind == "personnel"
     rec = rep.recorder
