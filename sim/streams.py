@@ -95,10 +95,16 @@ def unit_words(seq: np.random.SeedSequence) -> np.ndarray:
     Bit for bit the same words (a test compares them over many seeds and units); numpy's method
     loops over the words one by one and costs about twice as much, once per SimPy replication.
     """
-    v = seq.pool ^ _H0  # the 4-word pool, cycled over the rows
+    return _generate(seq.pool[None, :])[0]
+
+
+def _generate(pools: np.ndarray) -> np.ndarray:
+    """``generate_state(WORDS * len(STREAMS), np.uint64)`` of each row of ``pools`` (4 uint32 words
+    of a SeedSequence's pool each): the pool cycled over the words, hashed."""
+    v = pools[:, None, :] ^ _H0
     v *= _H1
     v ^= v >> np.uint32(16)
-    return v.reshape(-1).view(np.uint64)
+    return v.reshape(len(pools), -1).view(np.uint64)
 
 
 _INIT_A, _MULT_A = 0x43B0D7E5, 0x931E8875  # numpy's SeedSequence constants (O'Neill's seed_seq_fe)
@@ -169,10 +175,7 @@ def units_words(seed: int, engine: str, first: int, count: int, point: int = 0, 
                 right = np.uint32((_MIX_R * hashmix(w)) & _M32)
             r = np.uint32(_MIX_L) * pool[i_dst] - right
             pool[i_dst] = r ^ (r >> shift)
-    v = np.stack(pool, axis=1)[:, None, :] ^ _H0  # generate_state: the pool cycled over the rows
-    v *= _H1
-    v ^= v >> shift
-    return v.reshape(count, -1).view(np.uint64)
+    return _generate(np.stack(pool, axis=1))
 
 
 class _Words(ISeedSequence):

@@ -97,23 +97,15 @@ def convoy(
                         rec.incident(rep, t, drive, kind, cv, seg, toward=toward_base, vd=vd, w=w, k=k, dh=dh)
             p = eff.breakdown.p_vehicle_lost
             bd_u, bd_delay = rep.draws(pre + "breakdown_u"), rep.draws(pre + "breakdown_delay")
-            if rec is None:  # the same draws as below, without the per-breakdown record
-                if p > 0.0:
-                    for _ in range(bd):
-                        if alive > 0 and bd_u() < p:
-                            alive -= 1
-                            destroyed += 1
-                for _ in range(bd):
-                    delay += bd_delay()
-            else:
-                for _ in range(bd):
-                    lost = 0
-                    if p > 0.0 and alive > 0:
-                        lost = int(bd_u() < p)
-                    dh = bd_delay()
-                    alive -= lost
-                    destroyed += lost
-                    delay += dh
+            for _ in range(bd):
+                lost = 0
+                if p > 0.0 and alive > 0:
+                    lost = int(bd_u() < p)
+                dh = bd_delay()
+                alive -= lost
+                destroyed += lost
+                delay += dh
+                if rec is not None:
                     rec.incident(rep, t, drive, "breakdown", cv, seg, toward=toward_base, vd=lost, w=0, k=0, dh=dh)
             if destroyed:
                 split = rules.hypergeometric_split_one(effects, cv.groups, destroyed)
