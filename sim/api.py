@@ -7,10 +7,9 @@ the parts with ``sim.outcomes`` at the end.
 
 from __future__ import annotations
 
-import contextlib
 import time
 import warnings
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from sim.loader import ScenarioError, load_scenario, scenario_dict, scenario_has
 from sim.outcomes import finish_bases, roll_up, summarize
 from sim.progress import progress_bar
 from sim.scenario import Scenario
-from sim.store import RunStore, StoreError
+from sim.store import RunStore, StoreError, recorded
 
 
 @dataclass
@@ -112,23 +111,6 @@ def _close(store: RunStore | None, status: str, t0: float, extra: dict[str, Any]
         store.finish(status, time.perf_counter() - t0, extra)
 
 
-@contextlib.contextmanager
-def _recorded(store: RunStore | None, t0: float) -> Iterator[None]:
-    """Mark the results folder ``interrupted`` on Ctrl-C and ``failed`` on any other error (best
-    effort: on a full disk the manifest keeps its last state, which a resume also accepts)."""
-    try:
-        yield
-    except KeyboardInterrupt as exc:
-        with contextlib.suppress(StoreError):
-            _close(store, "interrupted", t0)
-        exc.results_path = store.path if store else None  # type: ignore[attr-defined]
-        raise
-    except BaseException as exc:
-        with contextlib.suppress(StoreError):
-            _close(store, "failed", t0, {"error": f"{type(exc).__name__}: {exc}"})
-        raise
-
-
 def _reopen_run(
     folder: str | Path, sc: Scenario, file: str, engine: str | None, replications: int | None, seed: int | None,
 ) -> tuple[RunStore, str, int, int]:
@@ -203,7 +185,7 @@ def run(
     if store is None and (out is not None or results_root is not None):
         store = RunStore.create(results_root, sc, "run", engine, seed_, reps, out=out)
     t0 = time.perf_counter()
-    with _recorded(store, t0):
+    with recorded(store, t0):
         ex = executor or SerialExecutor()
         todo = [t for t in tasks if t.part_id not in done]
         with progress_bar(reps, progress and len(tasks) > 2) as advance:
@@ -258,7 +240,7 @@ def trace(
     if out is not None or results_root is not None:
         store = RunStore.create(results_root, sc, "trace", "des", seed_, 1, out=out)
     t0 = time.perf_counter()
-    with _recorded(store, t0):
+    with recorded(store, t0):
         tr = _des_trace(sc, seed_, rep)
         bases = finish_bases(sc, tr.bases)
         runs = roll_up(sc, bases)

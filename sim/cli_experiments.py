@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.designs import MAX_POINTS, Design, Parameter, check_design_size, parse_design, parse_parameter
+from sim.designs import MAX_POINTS, Design, Parameter, check_finite_bounds, parse_design, parse_parameter
 from sim.engine import ENGINES
 from sim.loader import ScenarioError, read_yaml
 
@@ -121,7 +121,7 @@ def load_sensitivity_spec(file: str | Path) -> SensitivitySpec:
     ps = [parse_parameter(str(k), v, str(path)) for k, v in params.items()]
     for p in ps:
         p.check(sampled=True, where=str(path))
-    check_design_size(Design("lhs", tuple(ps), n=1), path)
+    check_finite_bounds(ps, path, "parameters")
     n = _whole(data, "n", path, 2) or 64
     if n > MAX_POINTS:
         raise ScenarioError(path, "n", f"at most {MAX_POINTS} (got {n})")

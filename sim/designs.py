@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -284,13 +284,18 @@ def _n_values(p: Parameter, file: str | Path) -> int:
     return int(min(span / step_days, MAX_POINTS)) + 1
 
 
-def check_design_size(design: Design, file: str | Path) -> None:
-    """Refuse a design of more than ``MAX_POINTS`` points, naming the field that makes it so big,
-    and bounds that are not finite (they cannot be scaled onto)."""
-    for p in design.parameters:
+def check_finite_bounds(parameters: Iterable[Parameter], file: str | Path, prefix: str = "design.parameters") -> None:
+    """Refuse bounds that are not finite (points cannot be scaled onto them)."""
+    for p in parameters:
         for name, v in (("low", p.low), ("high", p.high)):
             if isinstance(v, float) and not math.isfinite(v):
-                raise ScenarioError(file, f"design.parameters.{p.path}.{name}", f"must be a finite number (got {v})")
+                raise ScenarioError(file, f"{prefix}.{p.path}.{name}", f"must be a finite number (got {v})")
+
+
+def check_design_size(design: Design, file: str | Path) -> None:
+    """Refuse a design of more than ``MAX_POINTS`` points, naming the field that makes it so big,
+    and bounds that are not finite."""
+    check_finite_bounds(design.parameters, file)
     if design.kind in ("lhs", "sobol"):
         if design.n is not None and design.n > MAX_POINTS:
             raise ScenarioError(file, "design.n", f"at most {MAX_POINTS} points (got {design.n})")

@@ -9,7 +9,6 @@ so differences between points are sharp.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -27,7 +26,7 @@ from sim.executors import Executor, SerialExecutor, Simulate, Task, chunks, task
 from sim.loader import ScenarioError, apply_overrides, read_yaml, scenario_dict, validate
 from sim.progress import progress_bar
 from sim.scenario import Scenario
-from sim.store import RunStore, StoreError
+from sim.store import RunStore, StoreError, recorded
 from sim.streams import BLOCK_SIZE
 
 BASES = "bases"
@@ -201,7 +200,7 @@ def sweep(
         store.write_table("points", points)
     tasks = tasks_for(scenarios, point_ids, engine, replications, seed, True, chunk_replications)
     done = store.done_parts(BASES) if store is not None else set()
-    try:
+    with recorded(store, t0):
         frames = execute(tasks, executor, simulate, store, progress, len(point_ids), done)
         bases = store.read_parts(BASES) if store is not None else pd.concat(frames, ignore_index=True)
         bases = _sort_bases(bases)
@@ -211,14 +210,6 @@ def sweep(
             store.write_table("bases", result.bases)
             store.write_table("runs", result.table)
             store.write_table("summary.csv", result.summary)
-    except BaseException as exc:
-        if store is not None:
-            with contextlib.suppress(StoreError):  # best effort: on a full disk the manifest stays as it was
-                store.finish("interrupted" if isinstance(exc, KeyboardInterrupt) else "failed",
-                             time.perf_counter() - t0)
-            with contextlib.suppress(AttributeError):
-                exc.results_path = str(store.path)  # type: ignore[attr-defined]
-        raise
     if store is not None:
         store.finish("complete", time.perf_counter() - t0, {"n_points": len(points), "metrics": metric_list})
     return result

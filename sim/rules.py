@@ -241,23 +241,6 @@ class Exit:
     forced: np.ndarray
 
 
-def early_exit(sc: Scenario, base: Base, rng: np.random.Generator, size: int) -> Exit:
-    """Draw the early exit of ``base`` for ``size`` replications (MODEL.md §1)."""
-    planned = sc.hours(base.leave_by)
-    lead = base.destruction.lead_hours
-    ee = base.early_exit
-    if ee is None or ee.hazard_per_day == 0.0:
-        trig = np.full(size, INF)
-    else:
-        trig = sc.hours(ee.from_) + rng.exponential(24.0 / ee.hazard_per_day, size)
-    notice = 0.0 if ee is None else ee.notice_hours
-    forced = trig + notice < planned
-    leave = np.where(forced, trig + notice, planned)
-    # the cut-off never moves later than planned: a late trigger finds the base already cut off
-    cutoff = np.where(forced, np.minimum(np.maximum(leave - lead, trig), planned - lead), planned - lead)
-    return Exit(np.where(forced, trig, INF), leave, cutoff, forced)
-
-
 @dataclass(frozen=True)
 class ExitPlan:
     """A base's early-exit inputs in hours (``early_exit_one`` draws from it)."""
@@ -276,6 +259,21 @@ def exit_plan(sc: Scenario, base: Base) -> ExitPlan:
     hazard = ee is not None and ee.hazard_per_day != 0.0
     return ExitPlan(sc.hours(ee.from_) if hazard else None, 24.0 / ee.hazard_per_day if hazard else INF,
                     0.0 if ee is None else ee.notice_hours, sc.hours(base.leave_by), base.destruction.lead_hours)
+
+
+def early_exit(sc: Scenario, base: Base, rng: np.random.Generator, size: int) -> Exit:
+    """Draw the early exit of ``base`` for ``size`` replications (MODEL.md §1)."""
+    plan = exit_plan(sc, base)
+    planned, lead, notice = plan.planned_leave_hours, plan.lead_hours, plan.notice_hours
+    if plan.from_hours is None:
+        trig = np.full(size, INF)
+    else:
+        trig = plan.from_hours + rng.exponential(plan.mean_hours, size)
+    forced = trig + notice < planned
+    leave = np.where(forced, trig + notice, planned)
+    # the cut-off never moves later than planned: a late trigger finds the base already cut off
+    cutoff = np.where(forced, np.minimum(np.maximum(leave - lead, trig), planned - lead), planned - lead)
+    return Exit(np.where(forced, trig, INF), leave, cutoff, forced)
 
 
 def early_exit_one(plan: ExitPlan, rng: np.random.Generator) -> tuple[float, float, float, bool]:

@@ -32,6 +32,7 @@ import re
 import secrets
 import subprocess
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from importlib import metadata
 from pathlib import Path
@@ -405,3 +406,22 @@ class RunStore:
             atomic_write_bytes(path, data)
         self._record(name)
         return path
+
+
+@contextlib.contextmanager
+def recorded(store: RunStore | None, t0: float) -> Iterator[None]:
+    """Mark ``store``'s folder ``interrupted`` on Ctrl-C and ``failed`` on any other error, with the
+    wall time since ``t0`` (``time.perf_counter``), and put the folder on the exception as
+    ``results_path``. Best effort: on a full disk the manifest keeps its last state, which a resume
+    also accepts. ``store=None``: nothing is recorded."""
+    try:
+        yield
+    except BaseException as exc:
+        if store is not None:
+            interrupted = isinstance(exc, KeyboardInterrupt)
+            extra = None if interrupted else {"error": f"{type(exc).__name__}: {exc}"}
+            with contextlib.suppress(StoreError):
+                store.finish("interrupted" if interrupted else "failed", time.perf_counter() - t0, extra)
+            with contextlib.suppress(AttributeError):  # some exceptions take no attributes
+                exc.results_path = str(store.path)  # type: ignore[attr-defined]
+        raise
