@@ -19,7 +19,7 @@ import yaml
 
 from sim import engine as engine_mod
 from sim.engine import DEFAULT_ENGINE
-from sim.executors import Executor, SerialExecutor, Task, tasks_for
+from sim.executors import Executor, SerialExecutor, Task, run_chunks, tasks_for
 from sim.loader import ScenarioError, load_scenario, scenario_dict, scenario_hash
 from sim.outcomes import finish_bases, roll_up, summarize
 from sim.progress import progress_bar
@@ -190,7 +190,7 @@ def run(
         todo = [t for t in tasks if t.part_id not in done]
         with progress_bar(reps, progress and len(tasks) > 2) as advance:
             advance(sum(t.replications for t in tasks if t.part_id in done))
-            for task, df in ex.run(todo):
+            for task, df in run_chunks(ex, todo):
                 if store is not None:
                     store.write_part("bases", task.part_id, df)
                 frames.append(df)

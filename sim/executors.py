@@ -12,7 +12,7 @@ import multiprocessing
 import secrets
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import pandas as pd
@@ -202,6 +202,50 @@ class DaskExecutor:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+TAIL_PIECES = 4
+"""Pieces each of the last chunks is cut into (consecutive units), so that the workers finish
+together (``run_chunks``)."""
+
+
+def run_chunks(executor: Executor, tasks: list[Task], simulate: Simulate | None = None) -> Iterator[tuple[Task, pd.DataFrame]]:
+    """``executor.run(tasks)``, yielding each chunk's table whole, as ``run_task`` makes it; on
+    several workers the last ``workers`` chunks are run in up to ``TAIL_PIECES`` pieces each.
+
+    A chunk runs on one worker; without this, one worker sat idle for up to a whole chunk (0.4 s of
+    a 4 s sweep on two workers, measured) while the other finished the last one. The pieces are
+    joined in unit order before the chunk is yielded, so parts, part ids (and so resuming) and
+    tables are those of the unsplit plan.
+    """
+    if executor.workers < 2 or not tasks:
+        yield from executor.run(tasks, simulate)
+        return
+    submit: list[Task] = []
+    piece_of: dict[str, tuple[Task, int, int]] = {}  # piece id -> (chunk, piece index, pieces)
+    tail = {t.part_id for t in tasks[-executor.workers:] if len(t.units) > 1}
+    for t in tasks:
+        if t.part_id not in tail:
+            submit.append(t)
+            continue
+        n = min(TAIL_PIECES, len(t.units))
+        for k in range(n):
+            lo, hi = k * len(t.units) // n, (k + 1) * len(t.units) // n
+            piece = replace(t, part_id=f"{t.part_id}/{k}", units=t.units[lo:hi])
+            piece_of[piece.part_id] = (t, k, n)
+            submit.append(piece)
+    got: dict[str, dict[int, pd.DataFrame]] = {}
+    for task, df in executor.run(submit, simulate):
+        hit = piece_of.get(task.part_id)
+        if hit is None:
+            yield task, df
+            continue
+        chunk, k, n = hit
+        pieces = got.setdefault(chunk.part_id, {})
+        pieces[k] = df
+        if len(pieces) == n:
+            del got[chunk.part_id]
+            yield chunk, pd.concat([pieces[i] for i in range(n)], ignore_index=True)
 
 
 def make_executor(workers: int | None = None, dask: str | None = None) -> SerialExecutor | ProcessExecutor | DaskExecutor:

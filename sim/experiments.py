@@ -22,7 +22,7 @@ import pandas as pd
 from sim import outcomes
 from sim.designs import Design, explicit_points, point_scenarios
 from sim.engine import DEFAULT_ENGINE, check_engine
-from sim.executors import Executor, SerialExecutor, Simulate, Task, chunks, tasks_for
+from sim.executors import Executor, SerialExecutor, Simulate, Task, chunks, run_chunks, tasks_for
 from sim.loader import ScenarioError, apply_overrides, read_yaml, scenario_dict, validate
 from sim.progress import progress_bar
 from sim.scenario import Scenario
@@ -102,7 +102,7 @@ def execute(
     ex = executor or SerialExecutor()
     with progress_bar(total, progress, "points") as advance:
         advance(sum(1 / per_point[t.point] for t in tasks if t.part_id in done))
-        for task, df in ex.run(todo, simulate):
+        for task, df in run_chunks(ex, todo, simulate):
             if store is not None:
                 store.write_part(BASES, task.part_id, df)  # read back at the end: not kept in memory
             else:

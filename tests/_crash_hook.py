@@ -55,8 +55,11 @@ def _stop(action: str, ready: str | None) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
     if ready:
         Path(ready).write_text(str(os.getpid()))
-    while True:  # SIGINT raises KeyboardInterrupt here; SIGKILL ends the process
-        time.sleep(600)
+    # SIGINT raises KeyboardInterrupt here; SIGKILL ends the process. Short sleeps: a signal that
+    # lands between Python's check for pending signals and the start of the sleep's system call is
+    # only acted on when that sleep ends (a 600 s sleep once hung a loaded test run for its timeout).
+    while True:
+        time.sleep(0.05)
 
 
 def install(at: str | None, action: str = "block", ready: str | None = None,

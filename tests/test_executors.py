@@ -12,6 +12,7 @@ import pytest
 from sim.designs import parse_design
 from sim.engine import Unit
 from sim.executors import (
+    TAIL_PIECES,
     DaskExecutor,
     ProcessExecutor,
     SerialExecutor,
@@ -19,6 +20,7 @@ from sim.executors import (
     chunks,
     make_executor,
     part_id,
+    run_chunks,
     tasks_for,
 )
 from sim.experiments import sweep
@@ -49,6 +51,39 @@ def test_serial_yields_every_task() -> None:
     got = list(SerialExecutor().run(tasks, fe.simulate_unit))
     assert [t.part_id for t, _ in got] == [t.part_id for t in tasks]
     assert sum(len(df) for _, df in got) == 2 * 6 * len(sc.bases)
+
+
+class _TwoWorkersInOrder(SerialExecutor):
+    """Serial, but reporting two workers (so ``run_chunks`` cuts the last chunks), finishing tasks
+    in reverse order (as a busy pool may), and recording what it was given."""
+
+    workers = 2
+
+    def __init__(self) -> None:
+        self.given: list[Task] = []
+
+    def run(self, tasks, simulate=None):  # noqa: ANN001, ANN201 - the Executor protocol's signature
+        self.given = list(tasks)
+        yield from reversed(list(super().run(self.given, simulate)))
+
+
+def test_run_chunks_joins_the_last_chunks_from_pieces() -> None:
+    """On two workers the last two chunks run in pieces; each chunk comes back whole, under its
+    own part id, equal to the chunk run in one piece."""
+    sc = load_scenario(KIDAL)
+    tasks = tasks_for([sc, sc], [0, 1], "des", 23, seed=3, chunk_replications=10)  # chunks 10, 10, 3
+    ex = _TwoWorkersInOrder()
+    got = dict((t.part_id, (t, df)) for t, df in run_chunks(ex, tasks, fe.simulate_unit))
+    ref = dict((t.part_id, df) for t, df in SerialExecutor().run(tasks, fe.simulate_unit))
+    assert set(got) == set(ref) == {t.part_id for t in tasks}
+    for t in tasks:
+        assert got[t.part_id][0] is t
+        pd.testing.assert_frame_equal(got[t.part_id][1], ref[t.part_id])
+    sizes = [len(t.units) for t in ex.given]
+    assert len(ex.given) == len(tasks) - 2 + 2 * TAIL_PIECES - 1  # the last chunk of 3 units: 3 pieces
+    assert sizes[:4] == [10, 10, 3, 10] and sizes[4:] == [2, 3, 2, 3, 1, 1, 1]
+    # one worker: nothing is cut
+    assert [t.part_id for t, _ in run_chunks(SerialExecutor(), tasks, fe.simulate_unit)] == [t.part_id for t in tasks]
 
 
 def test_make_executor() -> None:

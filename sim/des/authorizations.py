@@ -4,7 +4,8 @@ given up or cancelled.
 A chain is driven by event callbacks, not a process: each decision and each retry wait is one
 timeout whose callback takes the next step, so a try costs two events and no generator resume.
 A chain carries its own outcome (``status``, ``time_hours``, ``n_requests``, ``n_denied``);
-``Chain.done`` fires with the chain when it ends.
+``Chain.done`` fires when it ends, without a value: an event whose value is the chain that holds it
+would make every chain, and the replication its callbacks reach, garbage for the cycle collector.
 """
 
 from __future__ import annotations
@@ -45,8 +46,8 @@ class Chain:
     timeout per decision and per retry wait; ends granted, gave up or cancelled at ``cancel_at``.
 
     When it ends, ``status`` (GRANTED, GAVE_UP or CANCELLED), ``time_hours`` (when), ``n_requests``
-    (decided tries) and ``n_denied`` are set, ``on_end(chain)`` runs, then ``done`` is triggered
-    with the chain. ``on_decision(t, granted)`` runs at each decision.
+    (decided tries) and ``n_denied`` are set, ``on_end(chain)`` runs, then ``done`` is triggered.
+    ``on_decision(t, granted)`` runs at each decision.
     """
 
     __slots__ = ("req", "cancel_at", "on_decision", "on_end", "s0", "now", "n_requests", "n_denied",
@@ -64,12 +65,13 @@ class Chain:
         self.req, self.cancel_at, self.on_decision, self.on_end = req, cancel_at, on_decision, on_end
         self.n_requests = 0
         self.done = simpy.Event(env)
+        now = env.now
         if start_hours is None:
-            self.s0 = self.now = env.now
+            self.s0 = self.now = now
             self._try()
         else:
-            wait = max(start_hours - env.now, 0.0)
-            self.s0 = self.now = env.now + wait  # the time the environment will have then
+            wait = max(start_hours - now, 0.0)
+            self.s0 = self.now = now + wait  # the time the environment will have then
             Timeout(env, wait).callbacks.append(self._try)
 
     def _try(self, _ev: simpy.Event | None = None) -> None:
@@ -113,4 +115,4 @@ class Chain:
         self.n_denied = self.n_requests - (status == GRANTED)  # every other decided try was denied
         if self.on_end is not None:
             self.on_end(self)
-        self.done.succeed(self)
+        self.done.succeed()

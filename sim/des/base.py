@@ -55,7 +55,7 @@ def base_withdrawal(rep: Replication, b: BaseState) -> Generator[simpy.Event, ob
         if b.leave_by_hours > env.now:
             yield env.timeout(b.leave_by_hours - env.now)
         depart = b.leave_by_hours
-    sp = rules.self_propelled_units(sc, base)
+    sp = static.self_propelled[b.name]
     total = sum(sp.values())
     people = base.personnel - b.counts["personnel_air"]
     if total == 0:

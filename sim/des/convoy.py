@@ -58,7 +58,7 @@ def convoy(
     # final convoys draw from their own streams: lift rounds do not shift them (DESIGN.md §3)
     pre = "final_" if cv.kind == "final" else ""
     attacks, breakdowns = streams[pre + "attacks"], streams[pre + "breakdowns"]
-    effects, delays = streams[pre + "effects"], streams[pre + "delays"]
+    effects = delays = None  # made at the first incident: most convoys have none
     attack_u, breakdown_count_u = rep.draws(pre + "attack_u"), rep.draws(pre + "breakdown_count_u")
     poisson = rules.poisson_count
     escorted, armoured = cv.escorted, cv.armoured
@@ -77,6 +77,8 @@ def convoy(
         delay = destroyed = wounded = killed = 0
         if ied or amb or bd:
             f = static.factors(flags)
+            if effects is None:
+                effects, delays = streams[pre + "effects"], streams[pre + "delays"]
             alive = n
             for kind, n_ev, e in (("ied", ied, eff.ied), ("ambush", amb, eff.ambush)):
                 for _ in range(n_ev):

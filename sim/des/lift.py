@@ -68,7 +68,8 @@ def lift(rep: Replication, name: str, spec: Lift) -> Generator[simpy.Event, obje
             if rec is not None:
                 def on_decision(d: float, ok: bool) -> None:
                     rec.event(d, "road_request", None, name, None, detail="granted" if ok else "denied")
-            res = yield Chain(requests, latest_cutoff, on_decision).done
+            res = Chain(requests, latest_cutoff, on_decision)
+            yield res.done
             n_req = res.n_requests
             if res.status != GRANTED:
                 bases[0].counts["road_requests"] += n_req

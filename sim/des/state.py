@@ -33,7 +33,8 @@ def late(env: simpy.Environment, delay: float = 0.0, rank: float = 0.0) -> simpy
 class PGrant:
     """``rules.p_grant_at`` as a step function: evaluated once at each period boundary."""
 
-    def __init__(self, sc: Scenario, auth: Authorization | AirCover) -> None:
+    def __init__(self, sc: Scenario, auth: Authorization | AirCover, earliest: float = -math.inf) -> None:
+        """``earliest``: no time asked is before it (a run's start, for authorization decisions)."""
         bounds = set()
         for period in auth.p_grant_periods:
             bounds.add(sc.hours(period.from_))
@@ -42,8 +43,12 @@ class PGrant:
         self.bounds = sorted(bounds)
         self.first = float(auth.p_grant)
         self.values = [float(rules.p_grant_at(sc, auth, b)) for b in self.bounds]
-        self.fixed: float | None = None if self.bounds else self.first
-        """The p_grant at every time when there are no periods, else ``None``."""
+        self.fixed: float | None = None
+        """The p_grant at every time from ``earliest`` when it does not change, else ``None``."""
+        if not self.bounds:
+            self.fixed = self.first
+        elif earliest >= self.bounds[-1]:  # every period boundary is past: the last value holds
+            self.fixed = self.values[-1]
 
     def __call__(self, t: float) -> float:
         if not self.bounds:  # no periods: the same p_grant at every time
@@ -70,14 +75,12 @@ class Static:
         self.routes: dict[str, list[Segment]] = routes(sc)
         self.sorties = {b: rules.sorties(sc, sc.bases[b]) for b in self.bases}
         self.road_start = {b: rules.road_cargo(sc, sc.bases[b]) for b in self.bases}
+        self.self_propelled = {b: rules.self_propelled_units(sc, sc.bases[b]) for b in self.bases}
         self.withdraw_from = {b: sc.hours(sc.bases[b].withdraw_from) for b in self.bases}
         self.planned_leave = {b: sc.hours(sc.bases[b].leave_by) for b in self.bases}
         self.planned_cutoff = {
             b: self.planned_leave[b] - sc.bases[b].destruction.lead_hours for b in self.bases
         }
-        self.p_flights = PGrant(sc, sc.flights)
-        self.p_road = PGrant(sc, sc.road_movements)
-        self.p_air_cover = PGrant(sc, sc.air_cover)
         self.hour0 = rules.hour0(sc)
         self.daylight_only = sc.convoy.daylight_only
         self.day_start = float(sc.calendar.daylight.start_hour)
@@ -86,6 +89,9 @@ class Static:
         times = [0.0, *self.withdraw_from.values()]
         times += [sc.hours(lift.available_from) for lift in sc.fleet.lifts.values() if lift.available_from]
         self.start_hours = min(times)
+        self.p_flights = PGrant(sc, sc.flights, self.start_hours)
+        self.p_road = PGrant(sc, sc.road_movements, self.start_hours)
+        self.p_air_cover = PGrant(sc, sc.air_cover)  # asked at day starts, which may precede the run
         self._factors: dict[tuple, dict[str, float]] = {}
         self._destroy: dict[tuple, tuple[dict, dict, dict]] = {}
         self._segments: dict[tuple, tuple[float, float, float, float]] = {}
