@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sim import outcomes
+from sim.assembly import Assembly, sort_bases
 from sim.designs import Design, explicit_points, point_scenarios
 from sim.engine import DEFAULT_ENGINE, check_engine
 from sim.executors import Executor, SerialExecutor, Simulate, Task, chunks, run_chunks, tasks_for
@@ -53,44 +54,16 @@ def check_metrics(metrics: Sequence[str] | None, sc: Scenario, where: str | None
     return list(metrics)
 
 
-def roll_up_points(scenarios: Mapping[int, Scenario], bases: pd.DataFrame) -> pd.DataFrame:
-    """``outcomes.roll_up`` point by point (each point has its own deadline).
-
-    When every point has the same columns and number of bases (a sweep changes parameters, not the
-    cargo classes or the sites), the whole table is rolled up at once and ``on_time`` is then set
-    against each point's own deadline: one pass per column instead of one per column and point."""
-    if bases.empty:
-        return pd.DataFrame()
-    present = [scenarios[int(p)] for p in np.unique(bases["point"].to_numpy())]
-    first = present[0]
-    if all(len(s.bases) == len(first.bases) and outcomes.run_columns(s) == outcomes.run_columns(first)
-           for s in present):
-        runs = outcomes.roll_up(first, bases)
-        deadline = {int(p): s.hours(s.calendar.deadline) for p, s in scenarios.items()}
-        runs["on_time"] = runs["completion_hours"].to_numpy() <= runs["point"].map(deadline).to_numpy()
-        return runs
-    frames = [outcomes.roll_up(scenarios[int(p)], grp) for p, grp in bases.groupby("point", sort=True)]
-    return pd.concat(frames, ignore_index=True)
-
-
-def _sort_bases(bases: pd.DataFrame) -> pd.DataFrame:
-    """Rows by (point, replication, base). Chunks arrive sorted inside (``finish_bases``) and are
-    concatenated in part order, so usually only the check runs, not a sort with a string key."""
-    point, rep = bases["point"].to_numpy(), bases["replication"].to_numpy()
-    if point.size < 2 or bool(np.all((np.diff(point) > 0) | ((np.diff(point) == 0) & (np.diff(rep) >= 0)))):
-        return bases.reset_index(drop=True)
-    return bases.sort_values(["point", "replication", "base"], kind="stable").reset_index(drop=True)
-
-
 def execute(
     tasks: list[Task], executor: Executor | None = None, simulate: Simulate | None = None,
     store: RunStore | None = None, progress: bool = False, n_points: int | None = None,
-    done: Iterable[str] = (),
+    done: Iterable[str] = (), collect: Callable[[Task, pd.DataFrame], None] | None = None,
 ) -> list[pd.DataFrame]:
-    """Run ``tasks`` not in ``done``; write each finished chunk to ``store`` as it arrives.
+    """Run ``tasks`` not in ``done``; write each finished chunk to ``store`` as it arrives and hand
+    it to ``collect``.
 
-    Returns the tables computed here, in part order, when there is no store (with a store they
-    are in its parts).
+    Returns the tables computed here, in part order, when there is neither a store nor ``collect``
+    (with a store they are in its parts).
     """
     done = set(done)
     todo = [t for t in tasks if t.part_id not in done]
@@ -104,8 +77,10 @@ def execute(
         advance(sum(1 / per_point[t.point] for t in tasks if t.part_id in done))
         for task, df in run_chunks(ex, todo, simulate):
             if store is not None:
-                store.write_part(BASES, task.part_id, df)  # read back at the end: not kept in memory
-            else:
+                store.write_part(BASES, task.part_id, df)
+            if collect is not None:
+                collect(task, df)
+            elif store is None:
                 out.append((task.part_id, df))
             advance(1 / per_point[task.point])
     return [df for _, df in sorted(out, key=lambda item: item[0])]
@@ -200,11 +175,14 @@ def sweep(
         store.write_table("points", points)
     tasks = tasks_for(scenarios, point_ids, engine, replications, seed, True, chunk_replications)
     done = store.done_parts(BASES) if store is not None else set()
+    assembly = Assembly(tasks, dict(zip(point_ids, scenarios, strict=True)))
     with recorded(store, t0):
-        frames = execute(tasks, executor, simulate, store, progress, len(point_ids), done)
-        bases = store.read_parts(BASES) if store is not None else pd.concat(frames, ignore_index=True)
-        bases = _sort_bases(bases)
-        result = _finish_sweep(base, dict(zip(point_ids, scenarios, strict=True)), points, bases, metric_list)
+        if store is not None:
+            _add_finished_parts(store, assembly, done)
+        execute(tasks, executor, simulate, store, progress, len(point_ids), done,
+                collect=lambda task, df: assembly.add(task.part_id, df))
+        bases, runs = assembly.tables()
+        result = _finish_sweep(points, bases, runs, metric_list)
         result.path = store.path if store is not None else None
         if store is not None:
             store.write_table("bases", result.bases)
@@ -222,11 +200,16 @@ def summarize_metrics(runs: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFram
     return pd.DataFrame(rows)
 
 
-def _finish_sweep(
-    base: Scenario, scenarios: Mapping[int, Scenario], points: pd.DataFrame, bases: pd.DataFrame,
-    metrics: list[str],
-) -> SweepResult:
-    runs = roll_up_points(scenarios, bases)
+def _add_finished_parts(store: RunStore, assembly: Assembly, done: Iterable[str]) -> None:
+    """Hand the parts a resumed sweep finished before to ``assembly``."""
+    for part_id in sorted(done):
+        if part_id not in assembly.tasks:
+            raise StoreError(f"{store.path}: part {part_id} of table {BASES} is not a chunk of this sweep's "
+                             "plan; the folder was changed by hand or written by another version")
+        assembly.add(part_id, pd.read_parquet(store.part_path(BASES, part_id)))
+
+
+def _finish_sweep(points: pd.DataFrame, bases: pd.DataFrame, runs: pd.DataFrame, metrics: list[str]) -> SweepResult:
     table = points.merge(runs, on="point", how="right")
     lead = ["point", "replication"]
     table = table[lead + [c for c in table.columns if c not in lead]]
@@ -273,7 +256,7 @@ def _runs(
     executor: Executor | None, simulate: Simulate | None, progress: bool = False,
 ) -> pd.DataFrame:
     tasks = tasks_for([sc], [point], engine, replications, seed, crn)
-    bases = _sort_bases(pd.concat(execute(tasks, executor, simulate, progress=progress), ignore_index=True))
+    bases = sort_bases(pd.concat(execute(tasks, executor, simulate, progress=progress), ignore_index=True))
     return outcomes.roll_up(sc, bases)
 
 
@@ -388,7 +371,7 @@ def run_until(
         tasks = [Task(f"u{u.index}", 0, sc, engine, (u,), seed, True) for u in todo]
         for task, df in (executor or SerialExecutor()).run(tasks, simulate):
             have[task.units[0]] = df
-        bases = _sort_bases(pd.concat(list(have.values()), ignore_index=True))
+        bases = sort_bases(pd.concat(list(have.values()), ignore_index=True))
         runs = outcomes.roll_up(sc, bases)
         rows = [{"metric": m, "target": float(t), **halfwidth(runs[m].to_numpy()), "replications": n}
                 for m, t in targets.items()]

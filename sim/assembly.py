@@ -1,0 +1,160 @@
+"""The tables of a sweep, assembled as its chunks finish.
+
+A sweep's per-base table is the chunks' tables stacked in (point, replication) order, and its
+per-run table their roll-up. Assembling them once the last chunk is in (stack 90 MB, roll it up)
+took 0.25-0.45 s of a 4 s sweep on two workers, on one core while the workers stood idle. Here each
+chunk is copied into its place in preallocated columns, and rolled up, as it arrives, while the
+workers run the next ones; at the end the columns only become DataFrames. The tables are the same as
+stacking then rolling up (``stack``), which is also what is done when the points do not share one set
+of columns (a sweep that changes the cargo classes or the sites).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from sim import outcomes
+from sim.executors import Task
+from sim.scenario import Scenario
+
+
+def roll_up_points(scenarios: Mapping[int, Scenario], bases: pd.DataFrame) -> pd.DataFrame:
+    """``outcomes.roll_up`` point by point (each point has its own deadline).
+
+    When every point has the same columns and number of bases (a sweep changes parameters, not the
+    cargo classes or the sites), the whole table is rolled up at once and ``on_time`` is then set
+    against each point's own deadline: one pass per column instead of one per column and point."""
+    if bases.empty:
+        return pd.DataFrame()
+    present = [scenarios[int(p)] for p in np.unique(bases["point"].to_numpy())]
+    first = present[0]
+    if _uniform(present):
+        runs = outcomes.roll_up(first, bases)
+        deadline = {int(p): s.hours(s.calendar.deadline) for p, s in scenarios.items()}
+        runs["on_time"] = runs["completion_hours"].to_numpy() <= runs["point"].map(deadline).to_numpy()
+        return runs
+    frames = [outcomes.roll_up(scenarios[int(p)], grp) for p, grp in bases.groupby("point", sort=True)]
+    return pd.concat(frames, ignore_index=True)
+
+
+def sort_bases(bases: pd.DataFrame) -> pd.DataFrame:
+    """Rows by (point, replication, base). Chunks arrive sorted inside (``finish_bases``) and are
+    stacked in order, so usually only the check runs, not a sort with a string key."""
+    point, rep = bases["point"].to_numpy(), bases["replication"].to_numpy()
+    if point.size < 2 or bool(np.all((np.diff(point) > 0) | ((np.diff(point) == 0) & (np.diff(rep) >= 0)))):
+        return bases.reset_index(drop=True)
+    return bases.sort_values(["point", "replication", "base"], kind="stable").reset_index(drop=True)
+
+
+def _uniform(scenarios: list[Scenario]) -> bool:
+    first = scenarios[0]
+    return all(len(s.bases) == len(first.bases) and outcomes.run_columns(s) == outcomes.run_columns(first)
+               for s in scenarios)
+
+
+def stack(scenarios: Mapping[int, Scenario], frames: list[pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(bases, runs) of chunk tables given in any order: stacked, sorted, rolled up per point."""
+    frames = [f for f in frames if len(f.columns)]
+    bases = sort_bases(pd.concat(frames, ignore_index=True)) if frames else pd.DataFrame()
+    return bases, roll_up_points(scenarios, bases)
+
+
+class Assembly:
+    """The bases and runs tables of the chunks ``tasks`` (each ``add``-ed once, in any order).
+
+    ``scenarios`` maps each point to its scenario. Chunks of a plan whose points share one set of
+    columns are copied into place as they come; otherwise they are kept and ``stack``-ed at the end.
+    """
+
+    def __init__(self, tasks: list[Task], scenarios: Mapping[int, Scenario]) -> None:
+        self.scenarios = scenarios
+        self.tasks = {t.part_id: t for t in tasks}
+        present = [scenarios[t.point] for t in tasks]
+        self._frames: dict[str, pd.DataFrame] | None = None
+        self._left = set(self.tasks)
+        if not present or not _uniform(present):
+            self._frames = {}
+            return
+        first = present[0]
+        self.n_bases = len(first.bases)
+        self.bases_columns = outcomes.base_columns(first)
+        self.runs_columns = outcomes.run_columns(first)
+        # rows in (point, first unit) order: the tables come out sorted whatever the plan's order
+        self._offset: dict[str, int] = {}
+        row = 0
+        for t in sorted(tasks, key=lambda t: (t.point, t.units[0].first if t.units else 0)):
+            self._offset[t.part_id] = row
+            row += t.replications
+        self.n_runs = row
+        self._bases: dict[str, np.ndarray] = {}
+        self._runs: dict[str, np.ndarray] = {}
+        self._names: dict[str, pd.Series] = {}  # the string column, per chunk (stacked at the end)
+
+    def add(self, part_id: str, bases: pd.DataFrame) -> None:
+        """Chunk ``part_id``'s per-base table (as ``run_task`` returns it, or as read from its part)."""
+        task = self.tasks[part_id]
+        if part_id not in self._left:
+            raise ValueError(f"chunk {part_id} was added twice")
+        self._left.discard(part_id)
+        if self._frames is None and not self._fits(task, bases):
+            self._fall_back()
+        if self._frames is not None:
+            self._frames[part_id] = bases
+            return
+        runs = outcomes.roll_up(self.scenarios[task.point], bases)
+        lo = self._offset[part_id]
+        self._put(self._runs, runs, lo, lo + len(runs), skip=None)
+        self._put(self._bases, bases, lo * self.n_bases, (lo + len(runs)) * self.n_bases, skip="base")
+        self._names[part_id] = bases["base"]
+
+    def _fits(self, task: Task, bases: pd.DataFrame) -> bool:
+        """Whether ``bases`` has the plan's columns, one row per replication and base, and the dtypes
+        of the chunks already in."""
+        if list(bases.columns) != self.bases_columns or len(bases) != task.replications * self.n_bases:
+            return False
+        return all(arr.dtype == bases[c].dtype for c, arr in self._bases.items())
+
+    def _put(self, columns: dict[str, np.ndarray], df: pd.DataFrame, lo: int, hi: int, skip: str | None) -> None:
+        for c in df.columns:
+            if c == skip:
+                continue
+            values = df[c].to_numpy()
+            arr = columns.get(c)
+            if arr is None:
+                n = self.n_runs * (self.n_bases if columns is self._bases else 1)
+                arr = columns[c] = np.empty(n, dtype=values.dtype)
+            arr[lo:hi] = values
+
+    def _fall_back(self) -> None:
+        """Keep chunks whole from now on; the ones already copied in are cut back out."""
+        frames: dict[str, pd.DataFrame] = {}
+        for part_id in self._names:
+            lo = self._offset[part_id]
+            hi = lo + self.tasks[part_id].replications
+            cols = {c: self._bases[c][lo * self.n_bases:hi * self.n_bases] for c in self._bases}
+            cols["base"] = self._names[part_id].to_numpy()
+            frames[part_id] = pd.DataFrame(cols, columns=self.bases_columns).astype(
+                {"base": self._names[part_id].dtype})
+        self._frames = frames
+        self._bases, self._runs, self._names = {}, {}, {}
+
+    def tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(bases, runs): every chunk's rows in (point, replication, base) order, and their roll-up."""
+        if self._left:
+            raise ValueError(f"{len(self._left)} chunks were not added (first: {min(self._left)})")
+        if self._frames is not None:
+            return stack(self.scenarios, [self._frames[k] for k in sorted(self._frames, key=self._order)])
+        if not self._names:
+            return pd.DataFrame(), pd.DataFrame()
+        names = pd.concat([self._names[k] for k in sorted(self._names, key=self._order)], ignore_index=True)
+        cols = {c: names if c == "base" else self._bases[c] for c in self.bases_columns}
+        bases = pd.DataFrame(cols, columns=self.bases_columns, copy=False)
+        runs = pd.DataFrame(self._runs, columns=self.runs_columns, copy=False)
+        return bases, runs
+
+    def _order(self, part_id: str) -> tuple[int, int]:
+        t = self.tasks[part_id]
+        return (t.point, t.units[0].first if t.units else 0)

@@ -1,0 +1,93 @@
+"""Sweep tables assembled as chunks arrive equal the chunks stacked and rolled up at the end."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.assembly import Assembly, stack
+from sim.designs import point_scenarios
+from sim.executors import SerialExecutor, tasks_for
+from sim.loader import load_scenario, read_yaml
+
+sys.path.insert(0, str(Path(__file__).parent))
+fe = importlib.import_module("_fake_engine")
+
+KIDAL = Path(__file__).resolve().parents[1] / "scenarios" / "kidal_2023.yaml"
+
+
+def _chunks(overrides: list[dict], engine: str = "des", reps: int = 23, chunk: int = 5):
+    raw = read_yaml(KIDAL)
+    points = pd.DataFrame([{"point": i, **o} for i, o in enumerate(overrides)])
+    scenarios = point_scenarios(raw, points, str(KIDAL))
+    ids = list(range(len(overrides)))
+    tasks = tasks_for(scenarios, ids, engine, reps, seed=4, chunk_replications=chunk)
+    got = list(SerialExecutor().run(tasks, fe.simulate_unit))
+    return tasks, dict(zip(ids, scenarios, strict=True)), got
+
+
+def test_assembled_in_any_order_equals_stacked() -> None:
+    late, early = "2023-12-31T23:59", "2023-10-20T00:00"
+    tasks, scenarios, got = _chunks([{"flights.p_grant": p, "calendar.deadline": late} for p in (0.1, 0.5, 0.9)]
+                                    + [{"flights.p_grant": 0.5, "calendar.deadline": early}])
+    ref_bases, ref_runs = stack(scenarios, [df for _, df in got])
+    order = np.random.default_rng(0).permutation(len(got))
+    a = Assembly(tasks, scenarios)
+    for i in order:
+        a.add(got[i][0].part_id, got[i][1])
+    bases, runs = a.tables()
+    pd.testing.assert_frame_equal(bases, ref_bases)
+    pd.testing.assert_frame_equal(runs, ref_runs)
+    assert not runs["on_time"][runs["point"] == 3].any() and runs["on_time"][runs["point"] == 0].any()
+
+
+def test_a_chunk_that_does_not_fit_falls_back_to_stacking() -> None:
+    """A chunk with other dtypes (or columns) than the ones copied in so far: the copied chunks
+    are cut back out and everything is stacked at the end."""
+    tasks, scenarios, got = _chunks([{"flights.p_grant": 0.2}, {"flights.p_grant": 0.7}])
+    odd = got[-1][1].astype({"wounded": "float64"})
+    frames = [df for _, df in got[:-1]] + [odd]
+    ref_bases, ref_runs = stack(scenarios, frames)
+    a = Assembly(tasks, scenarios)
+    for (task, _), df in zip(got, frames, strict=True):
+        a.add(task.part_id, df)
+    bases, runs = a.tables()
+    pd.testing.assert_frame_equal(bases, ref_bases)
+    pd.testing.assert_frame_equal(runs, ref_runs)
+    assert bases["wounded"].dtype == np.float64
+
+
+def test_points_with_other_columns_are_stacked() -> None:
+    """A sweep point with one cargo class more has more columns: stacked, as before."""
+    base = load_scenario(KIDAL)
+    tasks, scenarios, _ = _chunks([{"flights.p_grant": 0.2}, {"flights.p_grant": 0.7}], reps=6)
+    raw = read_yaml(KIDAL)
+    raw["cargo_classes"]["fuel"] = {"units_per_truck": 1, "priority": 1}
+    raw["sites"]["kidal"]["cargo"]["fuel"] = 5
+    other = point_scenarios(raw, pd.DataFrame([{"point": 1, "flights.p_grant": 0.7}]), str(KIDAL))[0]
+    scenarios = {0: base, 1: other}
+    tasks = tasks_for([base, other], [0, 1], "des", 6, seed=4, chunk_replications=5)
+    got = list(SerialExecutor().run(tasks, fe.simulate_unit))
+    a = Assembly(tasks, scenarios)
+    for task, df in got:
+        a.add(task.part_id, df)
+    bases, runs = a.tables()
+    ref_bases, ref_runs = stack(scenarios, [df for _, df in got])
+    pd.testing.assert_frame_equal(bases, ref_bases)
+    pd.testing.assert_frame_equal(runs, ref_runs)
+    assert "cargo_fuel_road" in runs.columns and runs["cargo_fuel_road"].isna().sum() == 6
+
+
+def test_every_chunk_once() -> None:
+    tasks, scenarios, got = _chunks([{"flights.p_grant": 0.2}], reps=10)
+    a = Assembly(tasks, scenarios)
+    a.add(got[0][0].part_id, got[0][1])
+    with pytest.raises(ValueError, match="added twice"):
+        a.add(got[0][0].part_id, got[0][1])
+    with pytest.raises(ValueError, match="not added"):
+        a.tables()
