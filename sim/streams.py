@@ -212,11 +212,10 @@ class Streams:
         return self._words[WORDS * i:WORDS * (i + 1)]
 
     def __getitem__(self, name: str) -> np.random.Generator:
-        try:
-            return self._gens[name]
-        except KeyError:
+        gen = self._gens.get(name)
+        if gen is None:  # first use (a test, not an exception: a SimPy replication makes about 7)
             gen = self._gens[name] = np.random.Generator(np.random.PCG64(_Words(self.words(name))))
-            return gen
+        return gen
 
 
 def generator(

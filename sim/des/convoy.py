@@ -58,8 +58,9 @@ def convoy(
     # final convoys draw from their own streams: lift rounds do not shift them (DESIGN.md §3)
     pre = "final_" if cv.kind == "final" else ""
     attacks, breakdowns = streams[pre + "attacks"], streams[pre + "breakdowns"]
-    effects = delays = None  # made at the first incident: most convoys have none
+    effects = delays = bd_u = bd_delay = None  # made at the first incident: most convoys have none
     attack_u, breakdown_count_u = rep.draws(pre + "attack_u"), rep.draws(pre + "breakdown_count_u")
+    p_lost = eff.breakdown.p_vehicle_lost
     poisson = rules.poisson_count
     escorted, armoured = cv.escorted, cv.armoured
     never_covered, covered = rep.air_cover.never, rep.air_cover.covered
@@ -97,12 +98,12 @@ def convoy(
                     delay += dh
                     if rec is not None:
                         rec.incident(rep, t, drive, kind, cv, seg, toward=toward_base, vd=vd, w=w, k=k, dh=dh)
-            p = eff.breakdown.p_vehicle_lost
-            bd_u, bd_delay = rep.draws(pre + "breakdown_u"), rep.draws(pre + "breakdown_delay")
+            if bd and bd_u is None:
+                bd_u, bd_delay = rep.draws(pre + "breakdown_u"), rep.draws(pre + "breakdown_delay")
             for _ in range(bd):
                 lost = 0
-                if p > 0.0 and alive > 0:
-                    lost = int(bd_u() < p)
+                if p_lost > 0.0 and alive > 0:
+                    lost = int(bd_u() < p_lost)
                 dh = bd_delay()
                 alive -= lost
                 destroyed += lost

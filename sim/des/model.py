@@ -31,12 +31,7 @@ def build(static: Static, seed: int, index: int, point: int = 0, crn: bool = Tru
     exit_rng = streams["early_exit"]
     for name in static.bases:
         trigger, leave_by, cutoff, forced = rules.early_exit_one(static.exit_plans[name], exit_rng)
-        open_cargo = {c: 0 for c in static.truck_classes}
-        n_open = 0
-        for s in static.sorties[name]:
-            if s.kind == "cargo":
-                open_cargo[s.cargo_class] += s.amount
-                n_open += 1
+        open_cargo, n_open = static.flight_cargo[name]
         start = static.road_start[name]
         b = BaseState(
             name=name,
@@ -47,7 +42,7 @@ def build(static: Static, seed: int, index: int, point: int = 0, crn: bool = Tru
             planned_leave_hours=static.planned_leave[name],
             planned_cutoff_hours=static.planned_cutoff[name],
             pool={c: start[c] for c in static.truck_classes},
-            open_cargo=open_cargo,
+            open_cargo=dict(open_cargo),
             n_open_cargo_chains=n_open,
         )
         b.cargo_done = env.event()

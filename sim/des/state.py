@@ -75,6 +75,8 @@ class Static:
         self.routes: dict[str, list[Segment]] = routes(sc)
         self.sorties = {b: rules.sorties(sc, sc.bases[b]) for b in self.bases}
         self.road_start = {b: rules.road_cargo(sc, sc.bases[b]) for b in self.bases}
+        self.flight_cargo = {b: self._flight_cargo(b) for b in self.bases}
+        """Per base: units of each truck class in cargo sorties, and the number of cargo sorties."""
         self.self_propelled = {b: rules.self_propelled_units(sc, sc.bases[b]) for b in self.bases}
         self.withdraw_from = {b: sc.hours(sc.bases[b].withdraw_from) for b in self.bases}
         self.planned_leave = {b: sc.hours(sc.bases[b].leave_by) for b in self.bases}
@@ -95,6 +97,15 @@ class Static:
         self._factors: dict[tuple, dict[str, float]] = {}
         self._destroy: dict[tuple, tuple[dict, dict, dict]] = {}
         self._segments: dict[tuple, tuple[float, float, float, float]] = {}
+
+    def _flight_cargo(self, base: str) -> tuple[dict[str, int], int]:
+        units = {c: 0 for c in self.truck_classes}
+        n = 0
+        for s in self.sorties[base]:
+            if s.kind == "cargo":
+                units[s.cargo_class] += s.amount
+                n += 1
+        return units, n
 
     def truckloads(self, pool: dict[str, int]) -> int:
         """``rules.truckloads`` of one pool, on Python ints (a test checks equality)."""
