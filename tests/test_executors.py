@@ -86,6 +86,18 @@ def test_run_chunks_joins_the_last_chunks_from_pieces() -> None:
     assert [t.part_id for t, _ in run_chunks(SerialExecutor(), tasks, fe.simulate_unit)] == [t.part_id for t in tasks]
 
 
+def test_run_on_two_processes_same_tables() -> None:
+    """``sim.run`` on two worker processes (its last chunks cut into pieces) gives the serial tables."""
+    from sim.api import run
+
+    sc = load_scenario(KIDAL)
+    ref = run(sc, engine="des", replications=120, seed=2, results_root=None, charts=False)
+    with ProcessExecutor(2) as ex:
+        got = run(sc, engine="des", replications=120, seed=2, results_root=None, charts=False, executor=ex)
+    pd.testing.assert_frame_equal(ref.bases, got.bases)
+    pd.testing.assert_frame_equal(ref.runs, got.runs)
+
+
 def test_make_executor() -> None:
     assert isinstance(make_executor(None, None), SerialExecutor)
     assert isinstance(make_executor(1, None), SerialExecutor)
