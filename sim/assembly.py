@@ -93,6 +93,11 @@ class Assembly:
         self._runs: dict[str, np.ndarray] = {}
         self._names: dict[str, pd.Series] = {}  # the string column, per chunk (stacked at the end)
 
+    @property
+    def stacked(self) -> bool:
+        """Whether the chunks are kept whole and stacked at the end (not copied into place)."""
+        return self._frames is not None
+
     def add(self, part_id: str, bases: pd.DataFrame) -> None:
         """Chunk ``part_id``'s per-base table (as ``run_task`` returns it, or as read from its part)."""
         task = self.tasks[part_id]
@@ -111,9 +116,14 @@ class Assembly:
         self._names[part_id] = bases["base"]
 
     def _fits(self, task: Task, bases: pd.DataFrame) -> bool:
-        """Whether ``bases`` has the plan's columns, one row per replication and base, and the dtypes
-        of the chunks already in."""
+        """Whether ``bases`` has the plan's columns, one row per replication and base of its point
+        in replication order, and the dtypes of the chunks already in."""
         if list(bases.columns) != self.bases_columns or len(bases) != task.replications * self.n_bases:
+            return False
+        rep = bases["replication"].to_numpy()
+        if not ((bases["point"].to_numpy() == task.point).all() and (rep[1:] >= rep[:-1]).all()):
+            return False
+        if self._names and bases["base"].dtype != next(iter(self._names.values())).dtype:
             return False
         return all(arr.dtype == bases[c].dtype for c, arr in self._bases.items())
 

@@ -40,6 +40,7 @@ def test_assembled_in_any_order_equals_stacked() -> None:
     a = Assembly(tasks, scenarios)
     for i in order:
         a.add(got[i][0].part_id, got[i][1])
+    assert not a.stacked  # copied into place, not stacked
     bases, runs = a.tables()
     pd.testing.assert_frame_equal(bases, ref_bases)
     pd.testing.assert_frame_equal(runs, ref_runs)
@@ -47,15 +48,24 @@ def test_assembled_in_any_order_equals_stacked() -> None:
 
 
 def test_a_chunk_that_does_not_fit_falls_back_to_stacking() -> None:
-    """A chunk with other dtypes (or columns) than the ones copied in so far: the copied chunks
-    are cut back out and everything is stacked at the end."""
+    """A chunk whose rows are out of order, or with other dtypes than the ones copied in so far:
+    the copied chunks are cut back out and everything is stacked at the end."""
     tasks, scenarios, got = _chunks([{"flights.p_grant": 0.2}, {"flights.p_grant": 0.7}])
     odd = got[-1][1].astype({"wounded": "float64"})
     frames = [df for _, df in got[:-1]] + [odd]
+    shuffled = got[1][1].iloc[::-1].reset_index(drop=True)  # rows out of order: stacking sorts them
+    a = Assembly(tasks, scenarios)
+    for task, df in got:
+        a.add(task.part_id, shuffled if task is got[1][0] else df)
+    assert a.stacked
+    ref_bases, ref_runs = stack(scenarios, [shuffled if t is got[1][0] else df for t, df in got])
+    pd.testing.assert_frame_equal(a.tables()[0], ref_bases)
+    pd.testing.assert_frame_equal(a.tables()[1], ref_runs)
     ref_bases, ref_runs = stack(scenarios, frames)
     a = Assembly(tasks, scenarios)
     for (task, _), df in zip(got, frames, strict=True):
         a.add(task.part_id, df)
+    assert a.stacked
     bases, runs = a.tables()
     pd.testing.assert_frame_equal(bases, ref_bases)
     pd.testing.assert_frame_equal(runs, ref_runs)
@@ -65,7 +75,6 @@ def test_a_chunk_that_does_not_fit_falls_back_to_stacking() -> None:
 def test_points_with_other_columns_are_stacked() -> None:
     """A sweep point with one cargo class more has more columns: stacked, as before."""
     base = load_scenario(KIDAL)
-    tasks, scenarios, _ = _chunks([{"flights.p_grant": 0.2}, {"flights.p_grant": 0.7}], reps=6)
     raw = read_yaml(KIDAL)
     raw["cargo_classes"]["fuel"] = {"units_per_truck": 1, "priority": 1}
     raw["sites"]["kidal"]["cargo"]["fuel"] = 5
@@ -74,6 +83,7 @@ def test_points_with_other_columns_are_stacked() -> None:
     tasks = tasks_for([base, other], [0, 1], "des", 6, seed=4, chunk_replications=5)
     got = list(SerialExecutor().run(tasks, fe.simulate_unit))
     a = Assembly(tasks, scenarios)
+    assert a.stacked
     for task, df in got:
         a.add(task.part_id, df)
     bases, runs = a.tables()
