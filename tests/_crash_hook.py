@@ -20,6 +20,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -57,7 +58,7 @@ def _stop(action: str, ready: str | None) -> None:
         Path(ready).write_text(str(os.getpid()))
     # SIGINT raises KeyboardInterrupt here; SIGKILL ends the process. Short sleeps: a signal that
     # lands between Python's check for pending signals and the start of the sleep's system call is
-    # only acted on when that sleep ends (a 600 s sleep once hung a loaded test run for its timeout).
+    # only acted on when that sleep ends.
     while True:
         time.sleep(0.05)
 
@@ -112,6 +113,11 @@ def install(at: str | None, action: str = "block", ready: str | None = None,
 
 
 def main() -> int:
+    # Ctrl-C raises KeyboardInterrupt, as in a terminal, even when this process was started with
+    # SIGINT ignored: a test suite run as a background job (`pytest &` in a script) hands its
+    # children an ignored SIGINT, and Python then installs no handler, so the test's SIGINT did
+    # nothing and the test waited for its timeout (seen twice when the suite ran in the background).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     install(os.environ.get("CRASH_AT"), os.environ.get("CRASH_ACTION", "block"),
             os.environ.get("CRASH_READY"), os.environ.get("CRASH_LOG"))
     from sim.cli import main as cli_main
