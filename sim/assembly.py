@@ -85,7 +85,7 @@ class Assembly:
         # rows in (point, first unit) order: the tables come out sorted whatever the plan's order
         self._offset: dict[str, int] = {}
         row = 0
-        for t in sorted(tasks, key=lambda t: (t.point, t.units[0].first if t.units else 0)):
+        for t in sorted(tasks, key=lambda t: self._order(t.part_id)):
             self._offset[t.part_id] = row
             row += t.replications
         self.n_runs = row
@@ -166,5 +166,6 @@ class Assembly:
         return bases, runs
 
     def _order(self, part_id: str) -> tuple[int, int]:
+        """Where chunk ``part_id`` goes: (point, first replication)."""
         t = self.tasks[part_id]
         return (t.point, t.units[0].first if t.units else 0)
