@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sim import outcomes
-from sim.assembly import Assembly, sort_bases
+from sim.assembly import Assembly, stack
 from sim.designs import Design, explicit_points, point_scenarios
 from sim.engine import DEFAULT_ENGINE, check_engine
 from sim.executors import Executor, SerialExecutor, Simulate, Task, chunks, run_chunks, tasks_for
@@ -60,10 +60,7 @@ def execute(
     done: Iterable[str] = (), collect: Callable[[Task, pd.DataFrame], None] | None = None,
 ) -> list[pd.DataFrame]:
     """Run ``tasks`` not in ``done``; write each finished chunk to ``store`` as it arrives and hand
-    it to ``collect``.
-
-    Returns the tables computed here, in part order, when there is neither a store nor ``collect``
-    (with a store they are in its parts).
+    it to ``collect``. Without ``collect``, returns the tables computed here, in part order.
     """
     done = set(done)
     todo = [t for t in tasks if t.part_id not in done]
@@ -80,7 +77,7 @@ def execute(
                 store.write_part(BASES, task.part_id, df)
             if collect is not None:
                 collect(task, df)
-            elif store is None:
+            else:
                 out.append((task.part_id, df))
             advance(1 / per_point[task.point])
     return [df for _, df in sorted(out, key=lambda item: item[0])]
@@ -256,8 +253,7 @@ def _runs(
     executor: Executor | None, simulate: Simulate | None, progress: bool = False,
 ) -> pd.DataFrame:
     tasks = tasks_for([sc], [point], engine, replications, seed, crn)
-    bases = sort_bases(pd.concat(execute(tasks, executor, simulate, progress=progress), ignore_index=True))
-    return outcomes.roll_up(sc, bases)
+    return stack({point: sc}, execute(tasks, executor, simulate, progress=progress))[1]
 
 
 def paired_table(
@@ -371,8 +367,7 @@ def run_until(
         tasks = [Task(f"u{u.index}", 0, sc, engine, (u,), seed, True) for u in todo]
         for task, df in (executor or SerialExecutor()).run(tasks, simulate):
             have[task.units[0]] = df
-        bases = sort_bases(pd.concat(list(have.values()), ignore_index=True))
-        runs = outcomes.roll_up(sc, bases)
+        bases, runs = stack({0: sc}, list(have.values()))
         rows = [{"metric": m, "target": float(t), **halfwidth(runs[m].to_numpy()), "replications": n}
                 for m, t in targets.items()]
         reached = pd.DataFrame(rows)
