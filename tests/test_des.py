@@ -10,9 +10,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+import simpy
 from conftest import FINAL_ONLY, never_empties
 
 from sim import des, outcomes, rules
+from sim.des.lift import loading
 from sim.des.model import replications
 from sim.des.state import PGrant, Static
 from sim.loader import load_scenario, validate
@@ -237,6 +239,70 @@ def test_fixed_p_grant_matches_rules(kidal: Scenario) -> None:
     later = load_scenario(KIDAL, ["road_movements.p_grant_periods=[{from: 2023-11-01, p: 0.0}]"])
     p = PGrant(later, later.road_movements, Static(later).start_hours)
     assert p.fixed is None and p(0.0) == 0.8 and p(later.hours(later.calendar.deadline)) == 0.0
+
+
+@pytest.mark.parametrize(("trucks", "teams", "makespan"), [(10, 4, 6.0), (8, 4, 4.0), (1, 4, 2.0), (7, 1, 14.0),
+                                                         (0, 3, 0.0)])
+def test_loading_by_teams(trucks: int, teams: int, makespan: float) -> None:
+    """``ceil(trucks/teams)`` loads of 2 h; every team released; a truck costs one event, a team two
+    (request, release), and the end one more."""
+    env = simpy.Environment()
+    res = simpy.Resource(env, capacity=teams)
+    done = loading(env, res, trucks, 2.0)
+    env.run()
+    assert done.processed and env.now == makespan and res.count == 0 and not res.queue
+    assert next(env._eid) == trucks + 2 * min(trucks, teams) + 1
+
+
+def _loading_per_truck(env: simpy.Environment, teams: simpy.Resource, trucks: int, hours: float) -> simpy.Event:
+    """The reference: a team request per truck, released when that truck is loaded."""
+    done, left = env.event(), [trucks]
+
+    def loaded(ev: simpy.Event) -> None:
+        teams.release(ev.value)
+        left[0] -= 1
+        if left[0] == 0:
+            done.succeed()
+
+    for _ in range(trucks):
+        teams.request().callbacks.append(lambda req: env.timeout(hours, req).callbacks.append(loaded))
+    return done
+
+
+def test_loading_with_busy_teams_matches_a_request_per_truck() -> None:
+    """Teams held elsewhere: each truck starts as soon as a team is free, as with a request per
+    truck (2 of 3 teams busy 0-5 h, 6 trucks of 2 h from 0.5 h: the free team loads 3 trucks by
+    6.5 h and the 6th by 8.5 h, the others one each, 5-7 h), over 200 random cases."""
+    rng = np.random.default_rng(11)
+    cases = [(3, [(0.0, 5.0), (0.0, 5.0)], 0.5, 6, 2.0)]
+    for _ in range(200):
+        capacity = int(rng.integers(1, 5))
+        holds = [(float(rng.integers(0, 8)), float(rng.integers(1, 12))) for _ in range(int(rng.integers(0, 6)))]
+        cases.append((capacity, holds, float(rng.integers(0, 10)) + 0.5, int(rng.integers(1, 15)),
+                      float(rng.choice([0.5, 1.5, 2.0]))))
+    for i, (capacity, holds, start, trucks, hours) in enumerate(cases):
+        env_a, env_b = simpy.Environment(), simpy.Environment()
+        ends = []
+        for env, load in ((env_a, loading), (env_b, _loading_per_truck)):
+            res = simpy.Resource(env, capacity=capacity)
+            for t0, dt in holds:
+                env.process(_hold(env, res, t0, dt))
+            env.run(until=start)
+            done = load(env, res, trucks, hours)
+            env.run(until=done)
+            ends.append(env.now)
+            env.run()
+            assert res.count == 0 and not res.queue
+        assert ends[0] == ends[1], (capacity, holds, start, trucks, hours)
+        if i == 0:
+            assert ends[0] == 8.5
+
+
+def _hold(env: simpy.Environment, res: simpy.Resource, t0: float, dt: float):
+    yield env.timeout(t0)
+    with res.request() as req:
+        yield req
+        yield env.timeout(dt)
 
 
 def test_replications_leave_little_cyclic_garbage(kidal: Scenario, kidal_shuttle: Scenario) -> None:

@@ -2,7 +2,10 @@
 given up or cancelled.
 
 A chain is driven by event callbacks, not a process: each decision and each retry wait is one
-timeout whose callback takes the next step, so a try costs two events and no generator resume.
+scheduled event whose callback takes the next step, so a try costs two events and no generator
+resume. The chain schedules one event of its own again and again (``Chain.tick``: only the chain
+holds it, and SimPy's step has cleared its callbacks when it is scheduled anew), which costs about
+a third of a new ``Timeout`` per step.
 A chain carries its own outcome (``status``, ``time_hours``, ``n_requests``, ``n_denied``);
 ``Chain.done`` fires when it ends, without a value: an event whose value is the chain that holds it
 would make every chain, and the replication its callbacks reach, garbage for the cycle collector.
@@ -14,7 +17,7 @@ import math
 from collections.abc import Callable
 
 import simpy
-from simpy.events import Timeout
+from simpy.events import NORMAL
 
 from sim import rules
 from sim.scenario import Authorization
@@ -51,7 +54,7 @@ class Chain:
     """
 
     __slots__ = ("req", "cancel_at", "on_decision", "on_end", "s0", "now", "n_requests", "n_denied",
-                 "d", "done", "status", "time_hours")
+                 "d", "done", "status", "time_hours", "tick")
 
     def __init__(
         self,
@@ -65,6 +68,8 @@ class Chain:
         self.req, self.cancel_at, self.on_decision, self.on_end = req, cancel_at, on_decision, on_end
         self.n_requests = 0
         self.done = simpy.Event(env)
+        self.tick = tick = simpy.Event(env)  # triggered ok, with no value, each time it is scheduled
+        tick._ok, tick._value = True, None
         now = env.now
         if start_hours is None:
             self.s0 = self.now = now
@@ -72,7 +77,13 @@ class Chain:
         else:
             wait = max(start_hours - now, 0.0)
             self.s0 = self.now = now + wait  # the time the environment will have then
-            Timeout(env, wait).callbacks.append(self._try)
+            self._after(wait, self._try)
+
+    def _after(self, delay: float, step: Callable[[simpy.Event], None]) -> None:
+        """Run ``step`` after ``delay`` hours, as a timeout's callback would (one event)."""
+        tick = self.tick
+        tick.callbacks = [step]
+        self.req.env.schedule(tick, NORMAL, delay)
 
     def _try(self, _ev: simpy.Event | None = None) -> None:
         now = self.now  # the chain's own clock (d + retry), as the environment's may differ by an ulp
@@ -81,13 +92,15 @@ class Chain:
         cancel_at = self.cancel_at
         if d >= cancel_at:
             if cancel_at > now:
-                Timeout(req.env, cancel_at - now).callbacks.append(self._cancelled)
+                self._after(cancel_at - now, self._cancelled)
             else:
                 self._end(CANCELLED, cancel_at)
             return
         self.d = d
-        if d > now:
-            Timeout(req.env, d - now).callbacks.append(self._decide)
+        if d > now:  # self._after(d - now, self._decide), inlined: the hot path of every chain
+            tick = self.tick
+            tick.callbacks = [self._decide]
+            req.env.schedule(tick, NORMAL, d - now)
         else:
             self._decide()
 
@@ -108,7 +121,9 @@ class Chain:
         if now - self.s0 > req.give_up:
             self._end(GAVE_UP, d)
             return
-        Timeout(req.env, req.retry).callbacks.append(self._try)
+        tick = self.tick  # self._after(req.retry, self._try), inlined
+        tick.callbacks = [self._try]
+        req.env.schedule(tick, NORMAL, req.retry)
 
     def _end(self, status: int, time_hours: float) -> None:
         self.status, self.time_hours = status, time_hours

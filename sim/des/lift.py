@@ -8,6 +8,7 @@ from collections.abc import Generator
 from dataclasses import dataclass
 
 import simpy
+from simpy.events import NORMAL
 
 from sim import rules
 from sim.scenario import Lift
@@ -102,25 +103,61 @@ def lift(rep: Replication, name: str, spec: Lift) -> Generator[simpy.Event, obje
 
 
 def loading(env: simpy.Environment, teams: simpy.Resource, trucks: int, hours: float) -> simpy.Event:
-    """Load ``trucks`` trucks, each holding one of the base's loading teams (a Resource) for
-    ``hours``; the returned event fires when the last truck is loaded, so the makespan
-    ``ceil(trucks / teams) · hours`` emerges from the Resource. Callbacks, not processes: a truck
-    costs three events (team request, loading timeout, release)."""
+    """Load ``trucks`` trucks with the base's loading teams (a Resource of ``teams.capacity``).
+
+    Up to ``capacity`` team requests are made; a granted team loads trucks one after another,
+    ``hours`` each, while trucks are left to start, then releases. The returned event fires when
+    the last truck is loaded: with the teams free the makespan is ``ceil(trucks / capacity) ·
+    hours``, and teams busy elsewhere delay it as the Resource decides.
+
+    Each truck starts as soon as a team is free, so the times are those of a request per truck
+    (the same sums of ``hours``; a test compares the two with teams busy elsewhere), for a third of
+    the events: a truck costs one event, a team its request and release.
+    """
     done = env.event()
-    left = [trucks]
-
-    def loaded(ev: simpy.Event) -> None:
-        teams.release(ev.value)  # the loading timeout carries the team's request
-        left[0] -= 1
-        if left[0] == 0:
-            done.succeed()
-
-    def start(req: simpy.Event) -> None:
-        env.timeout(hours, req).callbacks.append(loaded)
-
-    for _ in range(trucks):
-        teams.request().callbacks.append(start)
+    if trucks <= 0:
+        return done.succeed()
+    job = _Loading(env, teams, hours, trucks, done)
+    for _ in range(min(trucks, teams.capacity)):
+        teams.request().callbacks.append(job.start)
     return done
+
+
+class _Loading:
+    """One convoy's trucks being loaded: callbacks, not processes. A granted team schedules one
+    event of its own again for each truck it loads (as ``authorizations.Chain`` does), so a truck
+    costs one event and no new ``Timeout``. Nothing here refers back to itself: a finished loading
+    is freed without the cycle collector."""
+
+    __slots__ = ("env", "teams", "hours", "to_start", "to_load", "done")
+
+    def __init__(self, env: simpy.Environment, teams: simpy.Resource, hours: float, trucks: int,
+                 done: simpy.Event) -> None:
+        self.env, self.teams, self.hours, self.done = env, teams, hours, done
+        self.to_start = self.to_load = trucks
+
+    def start(self, req: simpy.Event) -> None:
+        """Team request ``req`` is granted: load the next truck, or release if none is left."""
+        if not self.to_start:
+            self.teams.release(req)
+            return
+        self.to_start -= 1
+        tick = simpy.Event(self.env)
+        tick._ok, tick._value = True, req  # the team, while it loads
+        tick.callbacks.append(self.loaded)
+        self.env.schedule(tick, NORMAL, self.hours)
+
+    def loaded(self, tick: simpy.Event) -> None:
+        """A team has loaded a truck: it loads the next, or is released."""
+        self.to_load -= 1
+        if self.to_start:
+            self.to_start -= 1
+            tick.callbacks = [self.loaded]  # processed: SimPy's step has cleared its callbacks
+            self.env.schedule(tick, NORMAL, self.hours)
+            return
+        self.teams.release(tick._value)
+        if not self.to_load:
+            self.done.succeed()
 
 
 def lift_convoy(
