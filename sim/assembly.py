@@ -104,39 +104,44 @@ class Assembly:
         if part_id not in self._left:
             raise ValueError(f"chunk {part_id} was added twice")
         self._left.discard(part_id)
-        if self._frames is None and not self._fits(task, bases):
-            self._fall_back()
-        if self._frames is not None:
+        cols = runs = None
+        if self._frames is None:
+            cols = self._columns(task, bases)
+            if cols is not None:
+                runs = outcomes.roll_up_columns(self.scenarios[task.point], cols, len(bases))
+            if runs is None:
+                self._fall_back()
+        if runs is None:
             self._frames[part_id] = bases
             return
-        runs = outcomes.roll_up(self.scenarios[task.point], bases)
         lo = self._offset[part_id]
-        self._put(self._runs, runs, lo, lo + len(runs), skip=None)
-        self._put(self._bases, bases, lo * self.n_bases, (lo + len(runs)) * self.n_bases, skip="base")
+        self._put(self._runs, runs, lo, self.n_runs)
+        self._put(self._bases, cols, lo * self.n_bases, self.n_runs * self.n_bases)
         self._names[part_id] = bases["base"]
 
-    def _fits(self, task: Task, bases: pd.DataFrame) -> bool:
-        """Whether ``bases`` has the plan's columns, one row per replication and base of its point
-        in replication order, and the dtypes of the chunks already in."""
+    def _columns(self, task: Task, bases: pd.DataFrame) -> dict[str, np.ndarray] | None:
+        """The numeric columns of ``bases`` as arrays (each read once: getting a DataFrame's column
+        costs about 75 µs), if it has the plan's columns, one row per replication and base of its
+        point in replication order, and the dtypes of the chunks already in; else ``None``."""
         if list(bases.columns) != self.bases_columns or len(bases) != task.replications * self.n_bases:
-            return False
-        rep = bases["replication"].to_numpy()
-        if not ((bases["point"].to_numpy() == task.point).all() and (rep[1:] >= rep[:-1]).all()):
-            return False
+            return None
         if self._names and bases["base"].dtype != next(iter(self._names.values())).dtype:
-            return False
-        return all(arr.dtype == bases[c].dtype for c, arr in self._bases.items())
+            return None
+        cols = {c: bases[c].to_numpy() for c in self.bases_columns if c != "base"}
+        rep = cols["replication"]
+        if not ((cols["point"] == task.point).all() and (rep[1:] >= rep[:-1]).all()):
+            return None
+        if not all(arr.dtype == cols[c].dtype for c, arr in self._bases.items()):
+            return None
+        return cols
 
-    def _put(self, columns: dict[str, np.ndarray], df: pd.DataFrame, lo: int, hi: int, skip: str | None) -> None:
-        for c in df.columns:
-            if c == skip:
-                continue
-            values = df[c].to_numpy()
+    def _put(self, columns: dict[str, np.ndarray], values: dict[str, np.ndarray], lo: int, size: int) -> None:
+        """Copy ``values`` into ``columns`` (arrays of ``size`` made on first use) from row ``lo``."""
+        for c, v in values.items():
             arr = columns.get(c)
             if arr is None:
-                n = self.n_runs * (self.n_bases if columns is self._bases else 1)
-                arr = columns[c] = np.empty(n, dtype=values.dtype)
-            arr[lo:hi] = values
+                arr = columns[c] = np.empty(size, dtype=v.dtype)
+            arr[lo:lo + len(v)] = v
 
     def _fall_back(self) -> None:
         """Keep chunks whole from now on; the ones already copied in are cut back out."""

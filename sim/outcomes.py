@@ -6,6 +6,7 @@ Column names are part of the public interface (README, "Output columns").
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -105,11 +106,10 @@ def finish_bases(sc: Scenario, table: pd.DataFrame | dict[str, object]) -> pd.Da
 
 def roll_up(sc: Scenario, bases: pd.DataFrame) -> pd.DataFrame:
     """One row per (point, replication): completion time, deadline met, totals over bases."""
-    deadline = sc.hours(sc.calendar.deadline)
-    n_bases = len(sc.bases)
-    regular = _regular(bases, n_bases)
+    regular = roll_up_columns(sc, _Columns(bases), len(bases))
     if regular is not None:
-        return _roll_up_blocks(sc, bases, n_bases, regular, deadline)
+        return pd.DataFrame(regular, columns=run_columns(sc))
+    deadline = sc.hours(sc.calendar.deadline)
     g = bases.groupby(["point", "replication"], sort=True)
     sums = g[[*BASE_COUNTS, *cargo_columns(sc), "destroyed_value_usd", "abandoned_value_usd"]].sum()
     out = sums.reset_index()
@@ -119,42 +119,45 @@ def roll_up(sc: Scenario, bases: pd.DataFrame) -> pd.DataFrame:
     return out[run_columns(sc)]
 
 
-def _regular(bases: pd.DataFrame, n_bases: int) -> np.ndarray | None:
-    """The row order if ``bases`` holds exactly ``n_bases`` consecutive rows per (point, replication)
-    in sorted order (what ``finish_bases`` makes), else None."""
-    n = len(bases)
-    if n == 0 or n % n_bases:
+class _Columns:
+    """A DataFrame's columns as numpy arrays, read on demand."""
+
+    def __init__(self, df: pd.DataFrame) -> None:
+        self.df = df
+
+    def __getitem__(self, col: str) -> np.ndarray:
+        return self.df[col].to_numpy()
+
+
+def roll_up_columns(sc: Scenario, cols: Mapping[str, np.ndarray] | _Columns, n_rows: int) -> dict[str, np.ndarray] | None:
+    """``roll_up`` of a per-base table given as numpy columns (``cols[name]``; ``n_rows`` rows), as
+    columns in ``run_columns`` order, when its rows come in blocks of one row per base for each
+    (point, replication), in order (what ``finish_bases`` makes); else ``None``.
+
+    By reshaping, not grouping: with one base, each total is that base's column."""
+    n_bases = len(sc.bases)
+    if n_rows == 0 or n_rows % n_bases:
         return None
-    point = bases["point"].to_numpy().reshape(-1, n_bases)
-    rep = bases["replication"].to_numpy().reshape(-1, n_bases)
+    point = cols["point"].reshape(-1, n_bases)
+    rep = cols["replication"].reshape(-1, n_bases)
     if (point != point[:, :1]).any() or (rep != rep[:, :1]).any():
         return None
-    key = np.stack([point[:, 0], rep[:, 0]], axis=1)
-    d_point, d_rep = np.diff(key[:, 0]), np.diff(key[:, 1])
+    d_point, d_rep = np.diff(point[:, 0]), np.diff(rep[:, 0])
     if not ((d_point > 0) | ((d_point == 0) & (d_rep > 0))).all():
         return None
-    return key
-
-
-def _roll_up_blocks(
-    sc: Scenario, bases: pd.DataFrame, n_bases: int, key: np.ndarray, deadline: float
-) -> pd.DataFrame:
-    """``roll_up`` by reshaping: rows come in blocks of ``n_bases`` per (point, replication)."""
-    def block(col: str) -> np.ndarray:
-        return bases[col].to_numpy().reshape(-1, n_bases)
 
     def total(col: str) -> np.ndarray:
         if n_bases == 1:  # one base: its column is the total (a copy: the reduction's result)
-            return bases[col].to_numpy().copy()
-        return block(col).sum(axis=1)
+            return cols[col].copy()
+        return cols[col].reshape(-1, n_bases).sum(axis=1)
 
-    out: dict[str, np.ndarray] = {"point": key[:, 0], "replication": key[:, 1]}
-    out["completion_hours"] = block("last_arrival_hours").max(axis=1)
-    out["on_time"] = out["completion_hours"] <= deadline
-    out["n_forced_early"] = block("forced_early").sum(axis=1).astype("int64")
+    out: dict[str, np.ndarray] = {"point": point[:, 0].copy(), "replication": rep[:, 0].copy()}
+    out["completion_hours"] = cols["last_arrival_hours"].reshape(-1, n_bases).max(axis=1)
+    out["on_time"] = out["completion_hours"] <= sc.hours(sc.calendar.deadline)
+    out["n_forced_early"] = cols["forced_early"].reshape(-1, n_bases).sum(axis=1).astype("int64")
     for col in (*BASE_COUNTS, *cargo_columns(sc), "destroyed_value_usd", "abandoned_value_usd"):
         out[col] = total(col)
-    return pd.DataFrame(out, columns=run_columns(sc))
+    return {c: out[c] for c in run_columns(sc)}
 
 
 def wilson(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:

@@ -29,9 +29,10 @@ def test_roll_up_fast_path_equals_groupby(path: Path) -> None:
     several bases, and with one, where the base's columns are the totals)."""
     sc, bases = _bases(path)
     fast = outcomes.roll_up(sc, bases)
-    assert outcomes._regular(bases, len(sc.bases)) is not None
+    cols = {c: bases[c].to_numpy() for c in bases.columns}
+    assert outcomes.roll_up_columns(sc, cols, len(bases)) is not None
     shuffled = bases.sample(frac=1.0, random_state=3)
-    assert outcomes._regular(shuffled, len(sc.bases)) is None
+    assert outcomes.roll_up_columns(sc, {c: shuffled[c].to_numpy() for c in bases.columns}, len(bases)) is None
     pd.testing.assert_frame_equal(fast, outcomes.roll_up(sc, shuffled).reset_index(drop=True))
     assert list(fast.columns) == outcomes.run_columns(sc) and len(fast) == 3 * 200
 

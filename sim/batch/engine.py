@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from sim import outcomes
+from sim.allocator import keep_freed_memory
 from sim.scenario import FATES, Scenario
 from sim.streams import BLOCK_SIZE, Streams
 
@@ -27,6 +28,7 @@ def simulate(
     """
     if not 0 < count <= BLOCK_SIZE:
         raise ValueError(f"count must be in 1..{BLOCK_SIZE} (one block), got {count}")
+    keep_freed_memory()  # a block's temporaries are not page-faulted afresh each time (sim/allocator.py)
     plan = Plan.build(sc)
     streams = Streams(seed, "batch", unit=block, point=point, crn=crn)
     tally, exits = run_block(plan, streams, BLOCK_SIZE)
