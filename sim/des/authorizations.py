@@ -4,8 +4,8 @@ given up or cancelled.
 A chain is driven by event callbacks, not a process: each decision and each retry wait is one
 scheduled event whose callback takes the next step, so a try costs two events and no generator
 resume. The chain schedules one event of its own again and again (``Chain.tick``: only the chain
-holds it, and SimPy's step has cleared its callbacks when it is scheduled anew), which costs about
-a third of a new ``Timeout`` per step.
+holds it, and SimPy's step has cleared its callbacks when it is scheduled anew): 0.37 µs a step
+against 0.88 µs for a new ``Timeout`` and its callback (measured in one process).
 A chain carries its own outcome (``status``, ``time_hours``, ``n_requests``, ``n_denied``);
 ``Chain.done`` fires when it ends, without a value: an event whose value is the chain that holds it
 would make every chain, and the replication its callbacks reach, garbage for the cycle collector.

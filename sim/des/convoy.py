@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from dataclasses import dataclass, field
-from functools import reduce
-from operator import add
 
 import simpy
 
 from sim import rules
 from sim.network import Segment
 
-from .draws import take
 from .state import BaseState, Replication
 
 
@@ -103,18 +100,7 @@ def convoy(
                         rec.incident(rep, t, drive, kind, cv, seg, toward=toward_base, vd=vd, w=w, k=k, dh=dh)
             if bd and bd_u is None:
                 bd_u, bd_delay = rep.draws(pre + "breakdown_u"), rep.draws(pre + "breakdown_delay")
-            if bd and rec is None and (p_lost == 0.0 or alive > bd):
-                # no breakdown finds the convoy gone: the loop below, with its draws taken together
-                # (the same values in the same order, the delays added in the same order)
-                if p_lost > 0.0:
-                    lost = sum(map(p_lost.__gt__, take(bd_u, bd)))
-                    alive -= lost
-                    destroyed += lost
-                delay = reduce(add, take(bd_delay, bd), delay)
-                bd_left = 0
-            else:
-                bd_left = bd
-            for _ in range(bd_left):
+            for _ in range(bd):
                 lost = 0
                 if p_lost > 0.0 and alive > 0:
                     lost = int(bd_u() < p_lost)

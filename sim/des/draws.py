@@ -6,8 +6,8 @@ independent draws, consumed in order, so distributions are unchanged and runs st
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from itertools import chain, islice, repeat
+from collections.abc import Callable
+from itertools import chain, repeat
 from operator import methodcaller
 
 import numpy as np
@@ -31,11 +31,6 @@ def blockwise(draw: Callable[[int], np.ndarray]) -> Draws:
 
 
 _tolist = methodcaller("tolist")
-
-
-def take(draws: Draws, n: int) -> Iterator[float]:
-    """The next ``n`` values of ``draws`` (made by ``blockwise``), as an iterator that runs in C."""
-    return islice(draws.__self__, n)
 
 
 def delays(rng: np.random.Generator, dist: DelayDist) -> Draws:
