@@ -6,7 +6,7 @@ Column names are part of the public interface (README, "Output columns").
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 import pandas as pd
@@ -119,8 +119,8 @@ def roll_up(sc: Scenario, bases: pd.DataFrame) -> pd.DataFrame:
     return out[run_columns(sc)]
 
 
-class _Columns:
-    """A DataFrame's columns as numpy arrays, read on demand."""
+class _Columns(Mapping):
+    """A DataFrame's columns as numpy arrays, each read when asked for."""
 
     def __init__(self, df: pd.DataFrame) -> None:
         self.df = df
@@ -128,8 +128,14 @@ class _Columns:
     def __getitem__(self, col: str) -> np.ndarray:
         return self.df[col].to_numpy()
 
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.df.columns)
 
-def roll_up_columns(sc: Scenario, cols: Mapping[str, np.ndarray] | _Columns, n_rows: int) -> dict[str, np.ndarray] | None:
+    def __len__(self) -> int:
+        return len(self.df.columns)
+
+
+def roll_up_columns(sc: Scenario, cols: Mapping[str, np.ndarray], n_rows: int) -> dict[str, np.ndarray] | None:
     """``roll_up`` of a per-base table given as numpy columns (``cols[name]``; ``n_rows`` rows), as
     columns in ``run_columns`` order, when its rows come in blocks of one row per base for each
     (point, replication), in order (what ``finish_bases`` makes); else ``None``.

@@ -101,3 +101,22 @@ def test_every_chunk_once() -> None:
         a.add(got[0][0].part_id, got[0][1])
     with pytest.raises(ValueError, match="not added"):
         a.tables()
+
+
+def test_a_chunk_whose_rows_do_not_roll_up_by_blocks_falls_back() -> None:
+    """Rows in order and of the right count, but a replication twice: the roll-up by blocks refuses
+    it, and the chunks are stacked (and grouped) at the end."""
+    tasks, scenarios, got = _chunks([{"flights.p_grant": 0.2}])
+    task, df = got[1]
+    twice = df.copy()
+    twice.loc[1, "replication"] = twice.loc[0, "replication"]
+    frames = [twice if t is task else d for t, d in got]
+    a = Assembly(tasks, scenarios)
+    for t, d in zip([t for t, _ in got], frames, strict=True):
+        a.add(t.part_id, d)
+    assert a.stacked
+    ref_bases, ref_runs = stack(scenarios, frames)
+    bases, runs = a.tables()
+    pd.testing.assert_frame_equal(bases, ref_bases)
+    pd.testing.assert_frame_equal(runs, ref_runs)
+    assert len(runs) == len(bases) - 1  # the repeated replication is one run
