@@ -108,7 +108,7 @@ def roll_up(sc: Scenario, bases: pd.DataFrame) -> pd.DataFrame:
     """One row per (point, replication): completion time, deadline met, totals over bases."""
     regular = roll_up_columns(sc, _Columns(bases), len(bases))
     if regular is not None:
-        return pd.DataFrame(regular, columns=run_columns(sc))
+        return pd.DataFrame(regular, columns=run_columns(sc), copy=True)
     deadline = sc.hours(sc.calendar.deadline)
     g = bases.groupby(["point", "replication"], sort=True)
     sums = g[[*BASE_COUNTS, *cargo_columns(sc), "destroyed_value_usd", "abandoned_value_usd"]].sum()
@@ -140,7 +140,8 @@ def roll_up_columns(sc: Scenario, cols: Mapping[str, np.ndarray], n_rows: int) -
     columns in ``run_columns`` order, when its rows come in blocks of one row per base for each
     (point, replication), in order (what ``finish_bases`` makes); else ``None``.
 
-    By reshaping, not grouping: with one base, each total is that base's column."""
+    By reshaping, not grouping: with one base, each total is that base's column. The result may
+    share memory with ``cols`` (both callers copy it: into a DataFrame, or into place)."""
     n_bases = len(sc.bases)
     if n_rows == 0 or n_rows % n_bases:
         return None
@@ -153,11 +154,11 @@ def roll_up_columns(sc: Scenario, cols: Mapping[str, np.ndarray], n_rows: int) -
         return None
 
     def total(col: str) -> np.ndarray:
-        if n_bases == 1:  # one base: its column is the total (a copy: the reduction's result)
-            return cols[col].copy()
+        if n_bases == 1:  # one base: its column is the total
+            return cols[col]
         return cols[col].reshape(-1, n_bases).sum(axis=1)
 
-    out: dict[str, np.ndarray] = {"point": point[:, 0].copy(), "replication": rep[:, 0].copy()}
+    out: dict[str, np.ndarray] = {"point": point[:, 0], "replication": rep[:, 0]}
     out["completion_hours"] = cols["last_arrival_hours"].reshape(-1, n_bases).max(axis=1)
     out["on_time"] = out["completion_hours"] <= sc.hours(sc.calendar.deadline)
     out["n_forced_early"] = cols["forced_early"].reshape(-1, n_bases).sum(axis=1).astype("int64")

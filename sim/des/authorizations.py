@@ -22,7 +22,7 @@ from simpy.events import NORMAL
 from sim import rules
 from sim.scenario import Authorization
 
-from .state import PGrant
+from .state import PGrant, own_event
 
 GRANTED, GAVE_UP, CANCELLED = rules.GRANTED, rules.GAVE_UP, rules.CANCELLED
 STATUS = {GRANTED: "granted", GAVE_UP: "gave_up", CANCELLED: "cancelled"}
@@ -68,8 +68,7 @@ class Chain:
         self.req, self.cancel_at, self.on_decision, self.on_end = req, cancel_at, on_decision, on_end
         self.n_requests = 0
         self.done = simpy.Event(env)
-        self.tick = tick = simpy.Event(env)  # triggered ok, with no value, each time it is scheduled
-        tick._ok, tick._value = True, None
+        self.tick = own_event(env)
         now = env.now
         if start_hours is None:
             self.s0 = self.now = now

@@ -15,7 +15,7 @@ from sim.scenario import Lift
 
 from .authorizations import GRANTED, STATUS, Chain, Requests
 from .convoy import Convoy, convoy
-from .state import BaseState, Replication, late
+from .state import BaseState, Replication, late, own_event
 
 
 @dataclass
@@ -142,8 +142,7 @@ class _Loading:
             self.teams.release(req)
             return
         self.to_start -= 1
-        tick = simpy.Event(self.env)
-        tick._ok, tick._value = True, req  # the team, while it loads
+        tick = own_event(self.env, req)  # its value: the team, while it loads
         tick.callbacks.append(self.loaded)
         self.env.schedule(tick, NORMAL, self.hours)
 
@@ -155,7 +154,7 @@ class _Loading:
             tick.callbacks = [self.loaded]  # processed: SimPy's step has cleared its callbacks
             self.env.schedule(tick, NORMAL, self.hours)
             return
-        self.teams.release(tick._value)
+        self.teams.release(tick.value)
         if not self.to_load:
             self.done.succeed()
 

@@ -21,11 +21,18 @@ LATE = 2
 """Event priority after SimPy's NORMAL (1): decisions taken once everything else at that instant ran."""
 
 
+def own_event(env: simpy.Environment, value: object = None) -> simpy.Event:
+    """An event already triggered ok with ``value``, which its maker schedules itself
+    (``env.schedule``), once or, after each time it is processed, again (SimPy's step has then set
+    its callbacks to None: give it a new list). The one place that sets SimPy's private fields."""
+    ev = simpy.Event(env)
+    ev._ok, ev._value = True, value
+    return ev
+
+
 def late(env: simpy.Environment, delay: float = 0.0, rank: float = 0.0) -> simpy.Event:
     """An event processed after all ordinary events of its instant (ties ordered by ``rank`` < 1)."""
-    ev = simpy.Event(env)
-    ev._ok = True
-    ev._value = None
+    ev = own_event(env)
     env.schedule(ev, LATE + rank, delay)
     return ev
 
