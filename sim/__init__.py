@@ -1,49 +1,56 @@
 """withdrawal-sim: Monte Carlo simulation of road withdrawals from remote bases against a deadline.
 
-Public API (imported lazily, so ``import sim`` stays light)::
+The Python API, imported lazily so that ``import sim`` stays light::
 
     import sim
     sc = sim.load_scenario("scenarios/kidal_2023.yaml", {"flights.p_grant": 0.5})
-    res = sim.run(sc, replications=2000, results_root=None)   # in memory; results_root="results" writes
-    res.runs["on_time"].mean()
-    tr = sim.trace(sc, replication=3, results_root=None)      # events and convoy legs of one run
+    res = sim.run(sc, replications=2000)                # in memory: nothing is written
+    res = sim.run(sc, replications=2000, out="my_run")   # a results folder (tables, manifest)
+    sim.write_charts(res.path); sim.write_report(res.path)
+    tr = sim.trace(sc, replication=3)                    # events and convoy legs of one run
+    sw = sim.sweep_file("scenarios/sweeps/kidal_flights_convoy_grid.yaml")
+
+Layers, lowest first: ``sim.model`` (schema, loader, network, rules, outcome schema) ←
+``sim.engines`` (streams, ``des``, ``batch``) ← ``sim.experiments`` (plans, execution, executors,
+designs, sweeps, comparisons, sensitivity) ← ``sim.store`` (results folders) ← ``sim.report``
+(charts, report, animation) ← ``sim.api`` (these entry points) ← ``sim.cli`` (the command line).
 """
 
 from __future__ import annotations
 
 import importlib
-import importlib.util
 from typing import Any
 
 _LAZY: dict[str, str] = {
-    "load_scenario": "sim.loader",
-    "ScenarioError": "sim.loader",
-    "Scenario": "sim.scenario",
-    "run": "sim.api",
-    "trace": "sim.api",
-    "RunResult": "sim.api",
-    "TraceResult": "sim.api",
-    "RunStore": "sim.store",
-    "StoreError": "sim.store",
-    "ENGINES": "sim.engine",
-    "DEFAULT_ENGINE": "sim.engine",
+    "load_scenario": "sim.model.loader",
+    "load_override_file": "sim.model.loader",
+    "ScenarioError": "sim.model.errors",
+    "StoreError": "sim.model.errors",
+    "Scenario": "sim.model.schema",
+    "run": "sim.api.runs",
+    "trace": "sim.api.runs",
+    "RunResult": "sim.api.runs",
+    "TraceResult": "sim.api.runs",
+    "sweep": "sim.api.sweeps",
+    "sweep_file": "sim.api.sweeps",
+    "sensitivity": "sim.api.sweeps",
+    "compare": "sim.api.compare",
+    "run_until": "sim.experiments.targets",
+    "Design": "sim.experiments.designs",
+    "Parameter": "sim.experiments.designs",
+    "parse_design": "sim.experiments.designs",
+    "RunStore": "sim.store.runstore",
+    "write_charts": "sim.report.charts",
+    "write_report": "sim.report.html",
+    "ENGINES": "sim.engines.dispatch",
+    "DEFAULT_ENGINE": "sim.engines.dispatch",
 }
-_OPTIONAL: dict[str, str] = {"sweep": "sim.experiments", "compare": "sim.experiments"}
-"""Names provided by modules that may not be installed in every checkout."""
 
-
-def _available(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ImportError:
-        return False
-
-
-__all__ = [*_LAZY, *(n for n, m in _OPTIONAL.items() if _available(m))]
+__all__ = sorted(_LAZY)
 
 
 def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name) or _OPTIONAL.get(name)
+    module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'sim' has no attribute '{name}'")
     value = getattr(importlib.import_module(module), name)

@@ -1,5 +1,5 @@
 """``python -m sim``: the ``withdrawal-sim`` command line."""
 
-from sim.cli import main
+from sim.cli.main import main
 
 raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The command line ``withdrawal-sim`` (also ``python -m sim``): ``sim.cli.main.main``."""

@@ -1,0 +1,40 @@
+"""Air cover (MODEL.md §4) for every replication at once: which local days are covered."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model import rules
+from sim.model.schema import Scenario
+
+
+class AirCoverTable:
+    """Which local days have air cover (MODEL.md §4), one draw per (replication, day), drawn lazily."""
+
+    CHUNK_DAYS = 32
+
+    def __init__(self, sc: Scenario, rng: np.random.Generator, n_reps: int, first_day: int) -> None:
+        self.sc, self.rng, self.n_reps, self.first_day = sc, rng, n_reps, first_day
+        self.table = np.zeros((n_reps, 0), dtype=bool)
+
+    def _p(self, days: np.ndarray) -> np.ndarray:
+        start_hours = days * 24.0 - rules.hour0(self.sc)
+        return rules.p_grant_at(self.sc, self.sc.air_cover, start_hours)
+
+    def covered(self, rows: np.ndarray, t: np.ndarray) -> np.ndarray:
+        col = rules.day_index(self.sc, t) - self.first_day
+        if col.size == 0:
+            return np.zeros(0, dtype=bool)
+        if col.min() < 0:
+            raise AssertionError("air cover asked for a day before the first day of the run")
+        need = int(col.max()) + 1
+        while self.table.shape[1] < need:
+            lo = self.table.shape[1]
+            days = self.first_day + np.arange(lo, lo + self.CHUNK_DAYS)
+            p = self._p(days.astype(float))
+            if np.all((p == 0.0) | (p == 1.0)):
+                new = np.broadcast_to(p == 1.0, (self.n_reps, days.size))
+            else:
+                new = self.rng.random((self.n_reps, days.size)) < p
+            self.table = np.concatenate([self.table, new], axis=1)
+        return self.table[rows, col]

@@ -1,0 +1,78 @@
+"""One block of replications of a scenario, advanced together as numpy arrays (MODEL.md)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.engines.streams import BLOCK_SIZE, Streams
+from sim.model import outcomes
+from sim.model.schema import FATES, Scenario
+
+from .air_cover import AirCoverTable
+from .flights import draw_exits, fly
+from .leaving import leave
+from .lifts import LiftRun
+from .road import Roads
+from .state import BlockPlan, Loads, Tally
+
+
+def simulate(
+    sc: Scenario, block: int, first: int, count: int, seed: int, point: int = 0, crn: bool = True
+) -> pd.DataFrame:
+    """The per-base table (``outcomes.base_columns``) of replications ``first .. first+count-1``.
+
+    They draw from the streams of block ``block``. The whole block (``BLOCK_SIZE`` replications) is
+    always simulated and the first ``count`` kept, so a replication's outcome does not depend on how
+    many replications a run asks for.
+    """
+    if not 0 < count <= BLOCK_SIZE:
+        raise ValueError(f"count must be in 1..{BLOCK_SIZE} (one block), got {count}")
+    plan = BlockPlan.build(sc)
+    streams = Streams(seed, "batch", unit=block, point=point, crn=crn)
+    tally, exits = run_block(plan, streams, BLOCK_SIZE)
+    return table(plan, tally, exits, first, count, point)
+
+
+def run_block(plan: BlockPlan, streams: Streams, n_reps: int) -> tuple[Tally, np.ndarray]:
+    """Simulate ``n_reps`` replications; the tallies and exit times (R, B)."""
+    sc = plan.sc
+    tally = Tally(n_reps, len(plan.bases), plan.classes)
+    exits = draw_exits(plan, streams["early_exit"], n_reps)
+    flights = fly(plan, exits, streams["flights"], tally)
+    road = Roads(sc, plan.routes, streams, AirCoverTable(sc, streams["air_cover"], n_reps, plan.first_day()))
+    loads = Loads.empty(plan, n_reps)
+    for lift in sc.fleet.lifts.values():
+        LiftRun(plan, lift, exits, flights, road, loads, tally, streams["road_movements"]).run()
+    exit_hours = np.stack(
+        [leave(plan, b, exits, flights[b], loads, road, tally) for b in range(len(plan.bases))], axis=1)
+    tally.exits = exits
+    return tally, exit_hours
+
+
+def table(plan: BlockPlan, tally: Tally, exit_hours: np.ndarray, first: int, count: int, point: int) -> pd.DataFrame:
+    """The first ``count`` replications as a per-base table."""
+    exits = tally.exits
+    n_bases = len(plan.bases)
+
+    def flat(a: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(a[:count]).reshape(-1)
+
+    last = np.where(np.isfinite(tally.last_arrival_hours), tally.last_arrival_hours, exit_hours)
+    cols: dict[str, object] = {
+        "point": np.full(count * n_bases, point, dtype=np.int64),
+        "replication": np.repeat(np.arange(first, first + count, dtype=np.int64), n_bases),
+        "base": np.tile(np.array(plan.bases, dtype=object), count),
+        "forced_early": flat(np.asarray(exits.forced)),
+        "exit_hours": flat(exit_hours),
+        "leave_by_hours": flat(exits.leave_by_hours),
+        "last_arrival_hours": flat(last),
+        "road_hours": flat(tally.road_hours),
+    }
+    for k in outcomes.BASE_COUNTS:
+        cols[k] = flat(tally.counts[k])
+    zero = np.zeros((count, n_bases))
+    for c in plan.sc.cargo_classes:
+        for f in FATES:
+            cols[f"cargo_{c}_{f}"] = flat(tally.fates.get((c, f), zero))
+    return outcomes.finish_bases(plan.sc, pd.DataFrame(cols))

@@ -1,0 +1,178 @@
+"""Truck lifts shuttling between a hub and the bases it serves, every replication at once (MODEL.md §5).
+
+Replications are at different rounds, times and targets: each round works on the index array of the
+replications whose lift is still running, with gathered per-target values; loops run over rounds,
+convoys and loading ranks, never over replications.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model import rules
+from sim.model.schema import Lift
+
+from .flights import BaseFlights, known
+from .road import Roads
+from .state import BlockPlan, Loads, Tally
+
+
+class LiftRun:
+    """One lift over all replications of a block."""
+
+    def __init__(self, plan: BlockPlan, lift: Lift, exits: rules.Exit, flights: list[BaseFlights], road: Roads,
+                 loads: Loads, tally: Tally, rng: np.random.Generator) -> None:
+        self.plan, self.lift, self.exits, self.flights = plan, lift, exits, flights
+        self.road, self.loads, self.tally, self.rng = road, loads, tally, rng
+        self.sc = plan.sc
+        self.bidx = np.array([plan.bases.index(b) for b in lift.serves], dtype=np.int64)
+        bases = [self.sc.bases[b] for b in plan.bases]
+        self.teams = np.array([b.loading.teams for b in bases], dtype=np.int64)
+        self.hours_per_load = np.array([b.loading.hours_per_truck_load for b in bases])
+        self.trucks = np.full(tally.n_reps, lift.trucks, dtype=np.int64)
+
+    # ------------------------------------------------------------ pools and targets
+
+    def pool(self, cls: str, rows: np.ndarray, base: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """``pool_c(t)`` of base ``base`` (per row)."""
+        out = self.plan.road_start[cls][base] - self.loads.loaded[cls][rows, base]
+        for b in np.unique(base):
+            m = base == b
+            out[m] += self.flights[b].gave_up_by(cls, rows[m], t[m])
+        return out
+
+    def choose(self, rows: np.ndarray, g: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Target base (global index, -1 for none) and the idle flag at grant times ``g``."""
+        plan = self.plan
+        target = np.full(rows.size, -1, dtype=np.int64)
+        best = np.full(rows.size, np.inf)
+        idle = np.zeros(rows.size, dtype=bool)
+        for b in self.bidx:
+            leave, cutoff = known(plan, self.exits, b, rows, g)
+            open_ = ok & (g < cutoff)
+            bb = np.full(rows.size, b)
+            waiting = np.zeros(rows.size, dtype=np.int64)
+            for c in plan.truck_classes:
+                waiting += self.pool(c, rows, bb, g)
+            elig = open_ & (plan.withdraw_from_hours[b] <= g) & (waiting > 0)
+            better = elig & (leave < best)
+            target = np.where(better, b, target)
+            best = np.where(better, leave, best)
+            idle |= open_ & ((plan.withdraw_from_hours[b] > g) | self.flights[b].unresolved_at(rows, g))
+        return target, idle & (target < 0)
+
+    # ------------------------------------------------------------ the lift
+
+    def run(self) -> None:
+        sc, lift, plan = self.sc, self.lift, self.plan
+        n_reps = self.tally.n_reps
+        start = float(plan.withdraw_from_hours[self.bidx].min())
+        if lift.available_from is not None:
+            start = max(start, sc.hours(lift.available_from))
+        t = np.full(n_reps, start)
+        active = np.ones(n_reps, dtype=bool)
+        latest_cutoff = float(plan.planned_cutoff_hours[self.bidx].max())
+        while active.any():
+            rows = np.flatnonzero(active)
+            if rules.lift_needs_authorization(sc, lift):
+                ch = rules.chain(sc, sc.road_movements, self.rng, t[rows], np.full(rows.size, latest_cutoff))
+                ok = ch.status == rules.GRANTED
+                g = np.where(ok, ch.time_hours, np.inf)
+                n_req = ch.n_requests
+            else:
+                ok = np.ones(rows.size, dtype=bool)
+                g = t[rows]
+                n_req = None
+            target, idle = self.choose(rows, g, ok)
+            if n_req is not None:
+                on = np.where(target >= 0, target, self.bidx[0])
+                self.tally.counts["road_requests"][rows, on] += n_req
+            t[rows[idle]] = g[idle] + lift.idle_check_hours
+            go = np.flatnonzero(target >= 0)
+            active[rows[~idle & (target < 0)]] = False
+            if go.size:
+                end, stand_down = self.round(rows[go], g[go], target[go])
+                t[rows[go]] = end
+                active[rows[go][stand_down]] = False
+
+    def round(self, rows: np.ndarray, g: np.ndarray, base: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """One round (convoys out, loading, return) for ``rows``: end times and stand-down flags."""
+        sc, plan = self.sc, self.plan
+        big, q = sc.convoy.max_vehicles, sc.convoy.escorts_per_convoy
+        pools = {c: self.pool(c, rows, base, g) for c in plan.truck_classes}
+        n = np.minimum(rules.truckloads(sc, pools), self.trucks[rows]) if pools else np.zeros(rows.size, np.int64)
+        k = rules.convoys_per_round(n, big, q, self.lift.escorts)
+        stand_down = k == 0
+        end = np.full(rows.size, np.inf)
+        go = np.flatnonzero(~stand_down)
+        if go.size:
+            end[go] = self._convoys(rows[go], g[go], base[go], n[go], k[go])
+        return end, stand_down
+
+    def _convoys(self, rows: np.ndarray, g: np.ndarray, base: np.ndarray, n: np.ndarray,
+                 k: np.ndarray) -> np.ndarray:
+        sc, plan, tally, road = self.sc, self.plan, self.tally, self.road
+        q, spacing = sc.convoy.escorts_per_convoy, sc.convoy.min_spacing_hours
+        kmax = int(k.max())
+        arrive = np.full((rows.size, kmax), np.inf)
+        trucks_in = np.zeros((rows.size, kmax), dtype=np.int64)
+        for i in range(kmax):
+            sel = np.flatnonzero(i < k)
+            r, b = rows[sel], base[sel]
+            groups = [np.full(sel.size, q, dtype=np.int64), np.asarray(rules.split_even(n[sel], k[sel], i))]
+            depart = g[sel] + i * spacing
+            leg = road.drive(r, depart, b, True, groups, [1, 1], [None, None], q > 0, False)
+            tally.add_leg(r, b, leg, depart, trucks_hit=leg.hit[1])
+            tally.counts["convoys"][r, b] += 1
+            self.trucks[r] -= leg.hit[1]
+            arrive[sel, i] = leg.arrive_hours
+            trucks_in[sel, i] = groups[1]
+        order = np.argsort(arrive, axis=1, kind="stable")
+        ready = np.zeros((rows.size, kmax))
+        units = {c: np.zeros((rows.size, kmax), dtype=np.int64) for c in plan.truck_classes}
+        used = {c: np.zeros((rows.size, kmax), dtype=np.int64) for c in plan.truck_classes}
+        area, loaded = self.loads.area_free_hours, self.loads.loaded
+        for j in range(kmax):
+            sel = np.flatnonzero(j < k)
+            r, b, ci = rows[sel], base[sel], order[sel, j]
+            arr = arrive[sel, ci]
+            s = np.maximum(arr, area[r, b])
+            can = s < self.exits.cutoff_hours[r, b]
+            pool = {c: np.where(can, self.pool(c, r, b, s), 0) for c in plan.truck_classes}
+            got, took = rules.load(sc, pool, trucks_in[sel, ci])
+            n_used = sum(took.values(), np.zeros(sel.size, dtype=np.int64))
+            done = s + rules.loading_hours(n_used, self.teams[b], self.hours_per_load[b])
+            area[r[can], b[can]] = done[can]
+            for c in plan.truck_classes:
+                loaded[c][r, b] += got[c]
+                units[c][sel, j], used[c][sel, j] = got[c], took[c]
+            cargo = can & (n_used > 0)
+            self.loads.last_load_end_hours[r[cargo], b[cargo]] = np.maximum(
+                self.loads.last_load_end_hours[r[cargo], b[cargo]], done[cargo])
+            ready[sel, j] = np.where(can, done, arr)
+        end = np.full(rows.size, -np.inf)
+        previous = np.full(rows.size, -np.inf)
+        for j in range(kmax):
+            sel = np.flatnonzero(j < k)
+            r, b, ci = rows[sel], base[sel], order[sel, j]
+            depart = np.maximum(ready[sel, j], previous[sel] + spacing)
+            previous[sel] = depart
+            cls_trucks = [used[c][sel, j].copy() for c in plan.truck_classes]
+            aboard = [units[c][sel, j].copy() for c in plan.truck_classes]
+            empty = trucks_in[sel, ci] - sum(cls_trucks, np.zeros(sel.size, dtype=np.int64))
+            groups = [np.full(sel.size, q, dtype=np.int64), *cls_trucks, empty]
+            upt = [1, *(sc.cargo_classes[c].units_per_truck for c in plan.truck_classes), 1]
+            leg = road.drive(r, depart, b, False, groups, upt, [None, *aboard, None], q > 0, False)
+            hit = sum(leg.hit[1:], np.zeros(sel.size, dtype=np.int64))
+            tally.add_leg(r, b, leg, depart, trucks_hit=hit)
+            self.trucks[r] -= hit
+            carried = np.zeros(sel.size, dtype=bool)
+            for ic, c in enumerate(plan.truck_classes):
+                lost = leg.lost[ic + 1]
+                tally.fate(c, "lost")[r, b] += lost
+                tally.fate(c, "road")[r, b] += units[c][sel, j] - lost
+                carried |= units[c][sel, j] > 0
+            la = tally.last_arrival_hours
+            la[r, b] = np.where(carried, np.maximum(la[r, b], leg.arrive_hours), la[r, b])
+            end[sel] = np.maximum(end[sel], leg.arrive_hours)
+        return end

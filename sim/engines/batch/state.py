@@ -1,0 +1,115 @@
+"""Static facts of a scenario and the per-base tallies of one block, as arrays (replications, bases)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.model import rules
+from sim.model.network import routes
+from sim.model.outcomes import BASE_COUNTS
+from sim.model.schema import Scenario
+
+from .road import Leg, Routes
+
+
+@dataclass
+class BlockPlan:
+    """What does not depend on chance: bases, classes, routes, planned times."""
+
+    sc: Scenario
+    bases: list[str]
+    classes: list[str]
+    truck_classes: list[str]
+    sp_classes: list[str]
+    routes: Routes
+    withdraw_from_hours: np.ndarray
+    planned_leave_by_hours: np.ndarray
+    planned_cutoff_hours: np.ndarray
+    road_start: dict[str, np.ndarray]
+    sorties: list[list[rules.Sortie]]
+
+    @classmethod
+    def build(cls, sc: Scenario) -> BlockPlan:
+        bases = list(sc.bases)
+        classes = rules.class_order(sc)
+        sp = [c for c in classes if sc.cargo_classes[c].self_propelled]
+        trucks = [c for c in classes if not sc.cargo_classes[c].self_propelled]
+        r = routes(sc)
+        wf = np.array([sc.hours(sc.bases[b].withdraw_from) for b in bases])
+        lb = np.array([sc.hours(sc.bases[b].leave_by) for b in bases])
+        lead = np.array([sc.bases[b].destruction.lead_hours for b in bases])
+        road_start = {c: np.array([rules.road_cargo(sc, sc.bases[b])[c] for b in bases], dtype=np.int64)
+                      for c in trucks}
+        return cls(sc, bases, classes, trucks, sp, Routes.build([r[b] for b in bases]), wf, lb, lb - lead,
+                   road_start, [rules.sorties(sc, sc.bases[b]) for b in bases])
+
+    def first_day(self) -> int:
+        """A local day no convoy can drive before."""
+        sc = self.sc
+        times = [0.0, *self.withdraw_from_hours.tolist()]
+        for b in sc.bases.values():
+            if b.early_exit is not None:
+                times.append(sc.hours(b.early_exit.from_))
+        for lift in sc.fleet.lifts.values():
+            if lift.available_from is not None:
+                times.append(sc.hours(lift.available_from))
+        return int(rules.day_index(sc, min(times))) - 1
+
+
+@dataclass
+class Tally:
+    """Everything that happens to each base in each replication of the block."""
+
+    n_reps: int
+    n_bases: int
+    classes: list[str]
+    counts: dict[str, np.ndarray] = field(init=False)
+    fates: dict[tuple[str, str], np.ndarray] = field(init=False)
+    road_hours: np.ndarray = field(init=False)
+    last_arrival_hours: np.ndarray = field(init=False)
+    exits: rules.Exit = field(init=False, repr=False, compare=False)
+    """The block's early exits (``flights.draw_exits``), set by ``engine.run_block``."""
+
+    def __post_init__(self) -> None:
+        shape = (self.n_reps, self.n_bases)
+        self.counts = {k: np.zeros(shape, dtype=np.int64) for k in BASE_COUNTS}
+        self.fates = {}
+        self.road_hours = np.zeros(shape)
+        self.last_arrival_hours = np.full(shape, -np.inf)
+
+    def fate(self, cls: str, fate: str) -> np.ndarray:
+        key = (cls, fate)
+        if key not in self.fates:
+            self.fates[key] = np.zeros((self.n_reps, self.n_bases), dtype=np.int64)
+        return self.fates[key]
+
+    def add_leg(self, rows: np.ndarray, base: np.ndarray, leg: Leg, depart_hours: np.ndarray,
+                trucks_hit: np.ndarray | None = None) -> None:
+        """Count one convoy leg on base ``base``; ``rows`` are distinct replications."""
+        c = self.counts
+        c["ied_strikes"][rows, base] += leg.ied
+        c["ambushes"][rows, base] += leg.ambush
+        c["breakdowns"][rows, base] += leg.breakdowns
+        c["wounded"][rows, base] += leg.wounded
+        c["killed"][rows, base] += leg.killed
+        c["vehicles_lost"][rows, base] += leg.destroyed
+        if trucks_hit is not None:
+            c["trucks_lost"][rows, base] += trucks_hit
+        self.road_hours[rows, base] += leg.arrive_hours - depart_hours
+
+
+@dataclass
+class Loads:
+    """Road cargo loaded at each base, and its loading area: arrays (R, B)."""
+
+    loaded: dict[str, np.ndarray]
+    area_free_hours: np.ndarray
+    last_load_end_hours: np.ndarray
+
+    @classmethod
+    def empty(cls, plan: BlockPlan, n_reps: int) -> Loads:
+        shape = (n_reps, len(plan.bases))
+        return cls({c: np.zeros(shape, dtype=np.int64) for c in plan.truck_classes},
+                   np.full(shape, -np.inf), np.full(shape, -np.inf))

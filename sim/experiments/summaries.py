@@ -1,0 +1,56 @@
+"""Summaries of result tables: means with confidence intervals, Wilson intervals, quantiles."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from sim.model.outcomes import cargo_columns
+from sim.model.schema import Scenario
+
+
+def wilson(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion."""
+    if n == 0:
+        return (math.nan, math.nan)
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def describe(values: pd.Series | np.ndarray, z: float = 1.959964) -> dict[str, float]:
+    """Mean with a normal CI, and the 5/50/95 % quantiles. Booleans get a Wilson interval."""
+    arr = np.asarray(values)
+    n = arr.size
+    if arr.dtype == bool:
+        lo, hi = wilson(int(arr.sum()), n, z)
+        mean = float(arr.mean()) if n else math.nan
+        return {"n": n, "mean": mean, "ci_low": lo, "ci_high": hi,
+                "q05": math.nan, "q50": math.nan, "q95": math.nan}
+    x = arr.astype(float)
+    mean = float(x.mean()) if n else math.nan
+    half = z * float(x.std(ddof=1)) / math.sqrt(n) if n > 1 else math.nan
+    q05, q50, q95 = (np.quantile(x, [0.05, 0.5, 0.95]) if n else (math.nan,) * 3)
+    return {"n": n, "mean": mean, "ci_low": mean - half, "ci_high": mean + half,
+            "q05": float(q05), "q50": float(q50), "q95": float(q95)}
+
+
+SUMMARY_METRICS: tuple[str, ...] = (
+    "on_time", "completion_hours", "n_forced_early", "wounded", "killed", "personnel_killed",
+    "vehicles_lost", "ied_strikes", "ambushes", "breakdowns", "personnel_air", "personnel_road",
+    "flight_requests", "flights_granted", "convoys", "destroyed_value_usd", "abandoned_value_usd",
+)
+
+
+def summarize(sc: Scenario, runs: pd.DataFrame) -> pd.DataFrame:
+    """One row per (point, metric): mean, CI, quantiles. Cargo by fate included."""
+    metrics = [*SUMMARY_METRICS, *cargo_columns(sc)]
+    rows = []
+    for point, grp in runs.groupby("point", sort=True):
+        for m in metrics:
+            rows.append({"point": point, "metric": m, **describe(grp[m].to_numpy())})
+    return pd.DataFrame(rows)

@@ -1,0 +1,65 @@
+"""The model's shared rules (MODEL.md), written once for both engines.
+
+Every vector function takes scalars or numpy arrays (broadcasting), so the batch engine calls it for
+all replications at once; where the SimPy engine needs the same rule for one convoy on Python
+scalars, its scalar twin (``*_one``, ``Clock``, ``PGrant``) stands beside it in the same module, and
+a test checks each pair for equality. Functions that draw take ``rng``. One module per concern:
+
+- ``calendar``: local days, daylight driving (``advance`` / ``Clock``);
+- ``authorizations``: grant probability in time (``p_grant_at`` / ``PGrant``), delays, request chains;
+- ``exits``: early exits and what is known of them (``early_exit`` / ``early_exit_one``, ``known`` /
+  ``known_one``);
+- ``flights``: the flight plan and the road pool at the start;
+- ``road``: mitigations, expected events and drive hours on a segment;
+- ``counts``: Poisson counts by inversion, sums of per-event counts, hypergeometric splits;
+- ``cargo``: convoys per round, loading, final convoys, destruction.
+"""
+
+from .authorizations import (
+    CANCELLED,
+    GAVE_UP,
+    GRANTED,
+    ChainOutcomes,
+    PGrant,
+    chain,
+    delay_sum,
+    draw_delay,
+    lift_needs_authorization,
+    p_grant_at,
+)
+from .calendar import Clock, advance, day_index, hour0
+from .cargo import (
+    convoys_per_round,
+    convoys_per_round_one,
+    destroy_left,
+    final_convoy_groups,
+    load,
+    load_one,
+    loading_hours,
+    split_even,
+    truckloads,
+    truckloads_one,
+)
+from .counts import (
+    POISSON_INVERSION_MAX,
+    count_one,
+    count_sum,
+    hypergeometric_split,
+    hypergeometric_split_one,
+    poisson_by_inversion,
+    poisson_count,
+)
+from .exits import Exit, ExitPlan, early_exit, early_exit_one, exit_plan, known, known_one
+from .flights import Sortie, class_order, flies_cargo, road_cargo, self_propelled_units, sorties
+from .road import active_factors, drive_hours, segment_means, size_factor
+
+__all__ = [
+    "CANCELLED", "GAVE_UP", "GRANTED", "POISSON_INVERSION_MAX", "ChainOutcomes", "Clock", "Exit", "ExitPlan",
+    "PGrant", "Sortie", "active_factors", "advance", "chain", "class_order", "convoys_per_round",
+    "convoys_per_round_one", "count_one", "count_sum", "day_index", "delay_sum", "destroy_left",
+    "draw_delay", "drive_hours", "early_exit", "early_exit_one", "exit_plan", "final_convoy_groups",
+    "flies_cargo", "hour0", "hypergeometric_split", "hypergeometric_split_one", "known", "known_one",
+    "lift_needs_authorization", "load", "load_one", "loading_hours", "p_grant_at", "poisson_by_inversion",
+    "poisson_count", "road_cargo", "segment_means", "self_propelled_units", "size_factor", "sorties",
+    "split_even", "truckloads", "truckloads_one",
+]

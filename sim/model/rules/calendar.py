@@ -1,0 +1,85 @@
+"""Calendar days and daylight driving (MODEL.md §4, §6): the vector form and its scalar twin."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim.model.schema import Scenario
+
+
+def hour0(sc: Scenario) -> float:
+    """Hour of the local day at ``calendar.start``."""
+    s = sc.calendar.start
+    return s.hour + s.minute / 60.0 + s.second / 3600.0
+
+
+def day_index(sc: Scenario, t: np.ndarray | float) -> np.ndarray:
+    """Local calendar day of time ``t`` (0 = the day of ``calendar.start``)."""
+    return np.floor((np.asarray(t, dtype=float) + hour0(sc)) / 24.0).astype(np.int64)
+
+
+def advance(sc: Scenario, t: np.ndarray | float, active_hours: np.ndarray | float) -> np.ndarray:
+    """End time of ``active_hours`` of driving that starts at ``t``.
+
+    With ``convoy.daylight_only`` driving happens only inside the daylight window; a convoy outside
+    it waits for the next window start; work that ends exactly at the window end ends there.
+    """
+    t = np.asarray(t, dtype=float)
+    h = np.asarray(active_hours, dtype=float)
+    if not sc.convoy.daylight_only:
+        return t + h
+    h0 = hour0(sc)
+    s, e = sc.calendar.daylight.start_hour, sc.calendar.daylight.end_hour
+    length = e - s
+    local = t + h0
+    day = np.floor(local / 24.0)
+    tod = local - day * 24.0
+    # move to a moment inside the window
+    before = tod < s
+    after = tod >= e
+    day = np.where(after, day + 1, day)
+    tod = np.where(before | after, s, tod)
+    left_today = e - tod
+    rest = h - left_today
+    k = np.maximum(np.ceil(np.maximum(rest, 0.0) / length) - 1.0, 0.0)
+    end_same = day * 24.0 + tod + h
+    end_later = (day + 1 + k) * 24.0 + s + (rest - k * length)
+    end = np.where(rest <= 0.0, end_same, end_later) - h0
+    return np.where(h <= 0.0, t, end)
+
+
+class Clock:
+    """``advance`` for one convoy on Python floats: the scalar twin (tests check bit-equality on
+    random and boundary inputs). numpy on 0-d arrays costs about 20 µs a call, this about 1."""
+
+    __slots__ = ("daylight_only", "start", "end", "h0")
+
+    def __init__(self, sc: Scenario) -> None:
+        self.daylight_only = sc.convoy.daylight_only
+        self.start = float(sc.calendar.daylight.start_hour)
+        self.end = float(sc.calendar.daylight.end_hour)
+        self.h0 = hour0(sc)
+
+    def advance(self, t: float, active_hours: float) -> float:
+        """The same operations as ``advance`` in the same order."""
+        if not self.daylight_only:
+            return t + active_hours
+        if active_hours <= 0.0:
+            return t
+        s, e, h0 = self.start, self.end, self.h0
+        local = t + h0
+        day = math.floor(local / 24.0)
+        tod = local - day * 24.0
+        if tod < s:
+            tod = s
+        elif tod >= e:
+            day += 1
+            tod = s
+        rest = active_hours - (e - tod)
+        if rest <= 0.0:
+            return day * 24.0 + tod + active_hours - h0
+        length = e - s
+        k = max(math.ceil(max(rest, 0.0) / length) - 1.0, 0.0)
+        return (day + 1 + k) * 24.0 + s + (rest - k * length) - h0

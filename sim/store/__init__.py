@@ -1,0 +1,1 @@
+"""Results folders: manifests, atomic Parquet parts, resume."""
