@@ -44,6 +44,10 @@ STREAMS: tuple[str, ...] = (
     "final_effects",
     "final_breakdowns",
     "final_delays",
+    "medevac",
+    "wounds",
+    "final_medevac",
+    "final_wounds",
 )
 """Named streams. New names go at the end so existing streams keep their numbers.
 

@@ -43,6 +43,8 @@ SUMMARY_METRICS: tuple[str, ...] = (
     "on_time", "completion_hours", "n_forced_early", "wounded", "killed", "personnel_killed",
     "vehicles_lost", "ied_strikes", "ambushes", "breakdowns", "personnel_air", "personnel_road",
     "flight_requests", "flights_granted", "convoys", "destroyed_value_usd", "abandoned_value_usd",
+    "killed_in_action", "died_of_wounds", "personnel_medevac", "medevac_granted", "vehicles_damaged",
+    "vehicles_abandoned", "seat_vehicles", "stationary_attacks",
 )
 
 

@@ -14,6 +14,7 @@ import yaml
 from pydantic import ValidationError
 
 from sim.model.errors import ScenarioError
+from sim.model.people_checks import PeopleProblem, check_people
 from sim.model.references import ReferenceProblem, check_references
 from sim.model.schema import Scenario
 
@@ -186,8 +187,9 @@ def validate(data: dict[str, Any], file: str | Path | None = None) -> Scenario:
     try:
         sc = Scenario.model_validate(data)
         check_references(sc)
+        check_people(sc)
         return sc
-    except ReferenceProblem as exc:
+    except (ReferenceProblem, PeopleProblem) as exc:
         field, _, msg = str(exc).partition(": ")
         raise ScenarioError(file, field if msg else None, msg or str(exc)) from None
     except ValidationError as exc:

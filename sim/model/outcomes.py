@@ -28,8 +28,27 @@ BASE_COUNTS: tuple[str, ...] = (
     "flights_granted",
     "flights_denied",
     "road_requests",
+    "killed_in_action",
+    "died_of_wounds",
+    "wounded_crew",
+    "wounded_passengers",
+    "wounded_contractors",
+    "killed_crew",
+    "killed_passengers",
+    "killed_contractors",
+    "medevac_requests",
+    "medevac_granted",
+    "personnel_medevac",
+    "vehicles_destroyed",
+    "vehicles_damaged",
+    "vehicles_repaired",
+    "vehicles_towed",
+    "vehicles_abandoned",
+    "seat_vehicles",
+    "stationary_attacks",
 )
-"""Integer counts per (point, replication, base); ``runs`` holds their totals."""
+"""Integer counts per (point, replication, base); ``runs`` holds their totals. The people and
+vehicle counts from ``killed_in_action`` on are MODEL.md §8's (§10–§14)."""
 
 BASE_TIMES: tuple[str, ...] = ("exit_hours", "leave_by_hours", "last_arrival_hours", "road_hours")
 """Hours from ``calendar.start`` per (point, replication, base)."""

@@ -126,6 +126,10 @@ class CargoClass(Strict):
     sensitive: bool = False
     """Must never be handed over: requires ``if_left: destroy``."""
 
+    vehicle_type: str | None = None
+    """People model: the ``vehicle_types`` entry a unit of this self-propelled class is (its seats,
+    crew, protection); required for self-propelled classes when the scenario has vehicle types."""
+
     @model_validator(mode="after")
     def _sensitive(self) -> CargoClass:
         if self.sensitive and self.if_left != "destroy":
@@ -219,6 +223,10 @@ class Base(Strict):
     airstrip: Airstrip | None = None
     """The airstrip; default: none, so no flights."""
 
+    seat_vehicle_type: str | None = None
+    """People model: the vehicle type that carries the passengers its own vehicles have no seats
+    for (one per ``seats`` passengers short, with its own crew); needed when that can happen."""
+
     _dates = field_validator("withdraw_from", "leave_by", mode="before")(_as_datetime)
 
     @model_validator(mode="after")
@@ -281,6 +289,9 @@ class ThreatLevel(Strict):
     """Expected ambushes per 100 km a convoy drives (at the reference convoy size)."""
     breakdowns_per_1000_vehicle_km: Rate = 0.0
     """Expected breakdowns per 1,000 vehicle-km (km driven times vehicles in the convoy)."""
+    stationary_attack_rate_per_hour: Rate = 0.0
+    """Expected attacks per hour on a halted convoy (waiting for daylight, delayed by events or
+    repairs): indirect fire, attacks on a laager; default: none."""
 
 
 class CountDist(Strict):
@@ -320,15 +331,27 @@ class AttackEffects(Strict):
     """Persons killed per event (mean times the casualty factors); default: none."""
     delay_hours: DelayDist = DelayDist()
     """Hours the convoy halts per event; default: none."""
+    vehicles_hit: CountDist = CountDist()
+    """People model: vehicles hit per event (mean times the vehicle-loss factors), each destroyed
+    or damaged by its protection, its occupants killed or wounded; default: none."""
+    p_repair: Prob = 0.0
+    """People model: probability that a vehicle damaged by this event is repaired in place."""
+    repair_hours: DelayDist = DelayDist()
+    """People model: hours a repair in place adds to the convoy's halt."""
 
 
 class BreakdownEffects(Strict):
     """What one breakdown does to a convoy."""
 
     p_vehicle_lost: Prob = 0.0
-    """Probability that the broken-down vehicle is lost."""
+    """Aggregate model: probability that the broken-down vehicle is lost."""
     delay_hours: DelayDist = DelayDist()
     """Hours the convoy halts per breakdown; default: none."""
+    p_repair: Prob = 0.0
+    """People model: probability that a broken-down vehicle is repaired in place (else towed, or
+    abandoned)."""
+    repair_hours: DelayDist = DelayDist()
+    """People model: hours a repair in place adds to the convoy's halt."""
 
 
 class Effects(Strict):
@@ -340,6 +363,8 @@ class Effects(Strict):
     """Per ambush; default: no effect."""
     breakdown: BreakdownEffects = BreakdownEffects()
     """Per breakdown; default: no effect."""
+    stationary: AttackEffects = AttackEffects()
+    """Per attack on a halted convoy (its delay is not used); default: no effect."""
 
 
 class Threats(Strict):
@@ -370,10 +395,18 @@ class Mitigation(Strict):
     """Multiplies the driving speed."""
 
 
+class EscortMitigation(Mitigation):
+    """Escort factors, which scale with the convoy's escort vehicles per vehicle."""
+
+    full_effect_ratio: Annotated[float, Field(ge=0, le=100)] = 0.0
+    """Escort vehicles per vehicle of the convoy at which the factors apply in full; fewer give a
+    proportional part; 0: any escort gives the full factors."""
+
+
 class Mitigations(Strict):
     """The factors of each mitigation; where several are active their factors multiply."""
 
-    escort: Mitigation = Mitigation()
+    escort: EscortMitigation = EscortMitigation()
     """Active on lift convoys with escorts, and on final convoys if ``convoy.final_convoy_escorted``."""
     route_clearance: Mitigation = Mitigation()
     """Active on roads marked ``cleared``."""
@@ -420,6 +453,70 @@ class Authorization(Strict):
     """Hours after the first request beyond which no retry is made; default: retry until cancelled."""
 
 
+class Medevac(Authorization):
+    """Medical evacuation flights: one request per event with wounded, cancelled when the convoy
+    reaches the end of its leg."""
+
+    flight_hours: NonNeg = 1.0
+    """Hours from the grant to surgery for the wounded flown out."""
+
+
+class DiedOfWounds(Strict):
+    """Probability that a wounded person dies of wounds, against the hours to surgery: linear
+    between the points, flat beyond the first and last."""
+
+    hours: list[NonNeg] = Field(min_length=1, max_length=64)
+    """Hours to surgery, increasing."""
+    p: list[Prob] = Field(min_length=1, max_length=64)
+    """Probability of dying of wounds at each of ``hours``."""
+
+    @model_validator(mode="after")
+    def _points(self) -> DiedOfWounds:
+        if len(self.p) != len(self.hours):
+            raise ValueError(f"p has {len(self.p)} values for {len(self.hours)} hours: give one per point")
+        if any(b <= a for a, b in zip(self.hours, self.hours[1:], strict=False)):
+            raise ValueError("hours must increase strictly")
+        return self
+
+
+class ProtectionLevel(Strict):
+    """What a hit does to a vehicle of this protection and to each person aboard."""
+
+    p_destroyed: Prob = 0.0
+    """Probability that a hit vehicle is destroyed (else it is damaged)."""
+    p_killed: Prob = 0.0
+    """Probability that a person aboard a hit vehicle is killed."""
+    p_wounded: Prob = 0.0
+    """Probability that a person aboard a hit vehicle is wounded (and not killed)."""
+
+    @model_validator(mode="after")
+    def _sum(self) -> ProtectionLevel:
+        if self.p_killed + self.p_wounded > 1.0 + 1e-12:
+            raise ValueError("p_killed + p_wounded cannot exceed 1")
+        return self
+
+
+class VehicleType(Strict):
+    """A kind of vehicle: who rides in it and how it stands up to a hit."""
+
+    protection: str
+    """The ``protection_levels`` entry of this vehicle."""
+    seats: Count = 0
+    """Passenger seats (besides its crew)."""
+    crew: Count = 1
+    """People who drive and man it."""
+    crew_kind: Literal["military", "contractor"] = "military"
+    """Military crews of a base's own vehicles are its personnel; contractor crews are not."""
+    vulnerability: Annotated[float, Field(ge=0, le=1000)] = 1.0
+    """Weight of a vehicle of this type when a strike picks the vehicles it hits."""
+    speed_factor: Annotated[float, Field(ge=0.01, le=100)] = 1.0
+    """A convoy drives at the smallest speed factor of its vehicle types."""
+    escort: bool = False
+    """An armed escort vehicle (counted in the escort ratio)."""
+    tows: Count = 0
+    """Damaged vehicles it can tow."""
+
+
 class RoadMovements(Authorization):
     """Authorization of lift movements: one request per round of a lift that needs it."""
 
@@ -454,6 +551,11 @@ class Lift(Strict):
     needs_authorization: bool | None = None
     """Whether its road movements need authorization; default: ``road_movements.required``."""
 
+    truck_type: str | None = None
+    """People model: the vehicle type of its trucks (crew, protection)."""
+    escort_type: str | None = None
+    """People model: the vehicle type of its escorts."""
+
     _dates = field_validator("available_from", mode="before")(_as_datetime)
 
 
@@ -481,6 +583,9 @@ class Convoy(Strict):
     """The ``escort`` mitigation applies to final convoys."""
     final_convoy_armoured: bool = False
     """The ``armour`` mitigation applies to final convoys."""
+    tow_speed_factor: Annotated[float, Field(ge=0.01, le=1)] = 1.0
+    """People model: speed factor of a convoy on the later segments of a leg while it tows a
+    damaged vehicle; 1: towing does not slow it."""
 
 
 class Routing(Strict):
@@ -540,6 +645,15 @@ class Scenario(Strict):
     """Convoy size, escorts, spacing and driving rules."""
     routing: Routing = Routing()
     """Route choice; default: fastest."""
+    vehicle_types: dict[str, VehicleType] = {}
+    """Vehicle types by name: with them the people model applies (seats, crews, hits on vehicles,
+    casualties among those aboard); default: none, the aggregate model (casualties per event)."""
+    protection_levels: dict[str, ProtectionLevel] = {}
+    """Protection levels by name, referenced by ``vehicle_types[].protection``."""
+    medevac: Medevac | None = None
+    """Authorization of medical evacuation flights; default: none (the wounded ride with the convoy)."""
+    died_of_wounds: DiedOfWounds | None = None
+    """Probability of dying of wounds against the delay to surgery; default: none (no deaths of wounds)."""
     run: RunDefaults = RunDefaults()
     """Default seed and replications."""
 

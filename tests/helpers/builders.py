@@ -420,6 +420,125 @@ SYNTHETIC = {
 }
 
 
+# ---------------------------------------------------------------- the people model (MODEL.md §10-§14)
+
+PEOPLE_TYPES: dict[str, Any] = {
+    "apc": {"protection": "armoured", "seats": 8, "crew": 3, "escort": True},
+    "truck": {"protection": "soft", "seats": 2, "crew": 1, "crew_kind": "contractor", "tows": 1},
+    "bus": {"protection": "soft", "seats": 30, "crew": 1, "crew_kind": "contractor", "speed_factor": 0.8},
+}
+PROTECTION: dict[str, Any] = {
+    "armoured": {"p_destroyed": 0.1, "p_killed": 0.05, "p_wounded": 0.2},
+    "soft": {"p_destroyed": 0.4, "p_killed": 0.15, "p_wounded": 0.35},
+}
+
+
+def as_people(d: dict[str, Any], hits: float = 1.2) -> dict[str, Any]:
+    """A scenario dict turned to the people model: vehicle types and protection levels, every
+    self-propelled class an APC, lifts of contractor trucks escorted by APCs, events that hit
+    vehicles (their per-event casualty and loss counts removed)."""
+    d = copy.deepcopy(d)
+    d["vehicle_types"] = copy.deepcopy(PEOPLE_TYPES)
+    d["protection_levels"] = copy.deepcopy(PROTECTION)
+    for cls in d["cargo_classes"].values():
+        if cls.get("self_propelled"):
+            cls["vehicle_type"] = "apc"
+    for lift in d.get("fleet", {}).get("lifts", {}).values():
+        lift["truck_type"] = "truck"
+        lift["escort_type"] = "apc"
+    for base in d["sites"].values():
+        if base.get("kind") == "base":
+            base["seat_vehicle_type"] = "bus"
+    eff = d["threats"].setdefault("effects", {})
+    for k in ("ied", "ambush"):
+        e = eff.setdefault(k, {})
+        for f in ("vehicles_destroyed", "wounded", "killed"):
+            e.pop(f, None)
+        e["vehicles_hit"] = {"mean": hits}
+    bd = eff.setdefault("breakdown", {})
+    bd.pop("p_vehicle_lost", None)
+    return d
+
+
+def people_leg(passengers: int = 40, vehicles: int = 6, hits: float = 1.2) -> dict[str, Any]:
+    """One leg, no lift, no flights, a high IED rate: ``vehicles`` APCs (8 seats, 3 crew) and
+    ``passengers`` more people than their crews; buses (30 seats) carry those who do not fit."""
+    d = one_leg()
+    d["sites"]["alpha"]["cargo"] = {"vehicles": vehicles}
+    d["sites"]["alpha"]["personnel"] = passengers + 3 * vehicles
+    d["threats"] = {"levels": {"none": {"ied_rate_per_100km": 1.5, "ambush_rate_per_100km": 0.5}},
+                    "effects": {"ied": {"delay_hours": {"mean": 2.0, "cv": 0.5}}}}
+    return as_people(d, hits)
+
+
+def people_damage() -> dict[str, Any]:
+    """People model with damage and recovery: hit vehicles repaired, towed by trucks, or abandoned;
+    breakdowns; a towing slowdown; escort factors that scale with the escort ratio."""
+    d = as_people(tiny())
+    eff = d["threats"]["effects"]
+    for k in ("ied", "ambush"):
+        eff[k]["p_repair"] = 0.3
+        eff[k]["repair_hours"] = {"mean": 2.0, "cv": 0.5}
+    eff["breakdown"] = {"p_repair": 0.6, "repair_hours": {"mean": 1.0}, "delay_hours": {"mean": 0.5}}
+    d["threats"]["levels"]["low"]["breakdowns_per_1000_vehicle_km"] = 2.0
+    d["convoy"]["tow_speed_factor"] = 0.6
+    d["mitigations"] = {"escort": {"ied_rate_factor": 0.7, "casualty_factor": 0.8, "full_effect_ratio": 0.2}}
+    return d
+
+
+def people_halts() -> dict[str, Any]:
+    """People model with attacks on halted convoys (daylight halts at a high threat level)."""
+    d = as_people(tiny())
+    d["threats"]["levels"]["high"]["stationary_attack_rate_per_hour"] = 0.05
+    d["threats"]["effects"]["stationary"] = {"vehicles_hit": {"mean": 0.8}}
+    d["convoy"]["daylight_only"] = True
+    return d
+
+
+def people_medevac() -> dict[str, Any]:
+    """People model with medevac requests and deaths of wounds."""
+    d = as_people(tiny(), hits=2.0)
+    d["medevac"] = {"p_grant": 0.5, "decision_delay_hours": {"mean": 1.0, "cv": 0.5}, "retry_hours": 2.0,
+                    "flight_hours": 1.0}
+    d["died_of_wounds"] = {"hours": [1.0, 6.0, 24.0], "p": [0.05, 0.15, 0.3]}
+    return d
+
+
+def people_seats(flights_p: float = 0.2) -> dict[str, Any]:
+    """People model whose passengers outnumber the base's seats unless flights take them: buses added."""
+    d = as_people(tiny())
+    d["sites"]["alpha"]["personnel"] = 300
+    d["sites"]["alpha"]["personnel_air_planned"] = 120
+    d["flights"]["p_grant"] = flights_p
+    return d
+
+
+def aggregate_extras() -> dict[str, Any]:
+    """The aggregate model with the rules that apply to it too: halted exposure, medevac and deaths
+    of wounds, an escort ratio, and escorts lost from a finite pool."""
+    d = tiny()
+    d["threats"]["levels"]["high"]["stationary_attack_rate_per_hour"] = 0.05
+    d["threats"]["effects"]["stationary"] = {"wounded": {"mean": 1.0}, "killed": {"mean": 0.2},
+                                             "vehicles_destroyed": {"mean": 0.3}}
+    d["threats"]["effects"]["ied"]["vehicles_destroyed"] = {"mean": 1.5}
+    d["convoy"]["daylight_only"] = True
+    d["medevac"] = {"p_grant": 0.6, "decision_delay_hours": {"mean": 2.0, "cv": 0.5}, "retry_hours": 3.0}
+    d["died_of_wounds"] = {"hours": [0.5, 12.0], "p": [0.02, 0.2]}
+    d["mitigations"] = {"escort": {"ied_rate_factor": 0.6, "full_effect_ratio": 0.1}}
+    return d
+
+
+PEOPLE = {
+    "people_leg": lambda: validate(people_leg()),
+    "people_damage": lambda: validate(people_damage()),
+    "people_halts": lambda: validate(people_halts()),
+    "people_medevac": lambda: validate(people_medevac()),
+    "people_seats": lambda: validate(people_seats()),
+    "aggregate_extras": lambda: validate(aggregate_extras()),
+}
+"""One synthetic scenario per rule of the people model (and the aggregate model's new rules)."""
+
+
 # ---------------------------------------------------------------- random valid scenarios
 
 

@@ -16,6 +16,7 @@ from sim.model import rules
 from sim.model.schema import Lift
 
 from .authorizations import GRANTED, STATUS, Chain, Requests
+from .people import Occupants
 from .road import ConvoyState, convoy
 from .simpy_internals import OwnEvent, late, own_event, reschedule
 from .state import BaseState, Replication
@@ -29,6 +30,7 @@ class Round:
     index: int
     base: BaseState
     n_convoys: int
+    spec: Lift
     previous_departure_hours: float = -math.inf
 
 
@@ -61,6 +63,7 @@ def lift(rep: Replication, name: str, spec: Lift) -> Generator[simpy.Event, Any,
     spacing = sc.convoy.min_spacing_hours
     latest_cutoff = max(static.planned_cutoff[b] for b in spec.serves)
     trucks = spec.trucks
+    escorts = spec.escorts  # the pool (MODEL.md §5.3, §12)
     rec = rep.recorder
     requests = None
     if rules.lift_needs_authorization(sc, spec):
@@ -91,16 +94,17 @@ def lift(rep: Replication, name: str, spec: Lift) -> Generator[simpy.Event, Any,
             continue
         pool = {c: target.pool[c] for c in static.truck_classes}
         n = min(static.truckloads(pool), trucks)
-        k = rules.convoys_per_round_one(n, big, q, spec.escorts)
+        k = rules.convoys_per_round_one(n, big, q, escorts)
         if k == 0:
             return
-        rnd = Round(name, index, target, k)
+        rnd = Round(name, index, target, k, spec)
         procs = [
             env.process(lift_convoy(rep, rnd, i, int(rules.split_even(n, k, i)), g + i * spacing))
             for i in range(k)
         ]
-        done: ConditionValue = yield env.all_of(procs)  # each convoy's trucks destroyed
-        trucks -= sum(done.values())
+        done: ConditionValue = yield env.all_of(procs)  # each convoy's (trucks, escorts) lost
+        trucks -= sum(lost[0] for lost in done.values())
+        escorts -= sum(lost[1] for lost in done.values())
 
 
 def loading(env: simpy.Environment, teams: simpy.Resource, trucks: int, hours: float) -> simpy.Event:
@@ -158,10 +162,21 @@ class _Loading:
             self.done.succeed()
 
 
+def _crews(rep: Replication, spec: Lift, sets: list[tuple[str | None, int]]) -> Occupants | None:
+    """The occupancy groups of a lift convoy in the people model (crews only); ``None`` otherwise."""
+    static = rep.static
+    if not static.people:
+        return None
+    truck = spec.truck_type or ""
+    typed = [(t if t is not None else truck, n) for t, n in sets]
+    return Occupants.seated(static.type_info, static.seating_order, static.sc.vehicle_types, typed, 0, 0)
+
+
 def lift_convoy(
     rep: Replication, rnd: Round, i: int, trucks: int, depart_hours: float
-) -> Generator[simpy.Event, object, int]:
-    """Convoy ``i`` of a round: out to the base, loaded, back to the hub. Returns trucks destroyed."""
+) -> Generator[simpy.Event, object, tuple[int, int]]:
+    """Convoy ``i`` of a round: out to the base, loaded, back to the hub. Returns the trucks and
+    the escorts lost on the way (destroyed or abandoned)."""
     env, static = rep.env, rep.static
     sc = static.sc
     b = rnd.base
@@ -172,12 +187,15 @@ def lift_convoy(
     if depart_hours > env.now:
         yield env.timeout(depart_hours - env.now)
     b.counts["convoys"] += 1
+    spec = rnd.spec
     out = ConvoyState(ident, "outbound", rnd.lift, b, [q, trucks], [1, 1], [None, None], q > 0, False,
-                 n_trucks=[False, True])
+                      n_trucks=[False, True], escort_sets=[True, False],
+                      occupants=_crews(rep, spec, [(spec.escort_type, q), (spec.truck_type, trucks)]))
     yield from convoy(rep, out, route, True)
     arrival = env.now
-    # escorts destroyed are replaced: every leg starts with q escorts (as the batch engine does)
+    # escorts lost on the way are gone from the pool: the return leg drives with the survivors
     trucks = out.groups[1]
+    escorts = out.groups[0]
     destroyed = out.hit[1]
     # convoys arriving together are loaded in convoy order
     yield late(env, rank=i / (rnd.n_convoys + 1))
@@ -214,9 +232,12 @@ def lift_convoy(
         yield env.timeout(depart - env.now)
     classes = static.truck_classes
     empty = trucks - sum(took.values())
-    back = ConvoyState(ident, "return", rnd.lift, b, [q, *(took[c] for c in classes), empty],
-                  [1, *(static.upt[c] for c in classes), 1], [None, *(got[c] for c in classes), None],
-                  q > 0, False, n_trucks=[False, *(True for _ in classes), True])
+    sets: list[tuple[str | None, int]] = [(spec.escort_type, escorts), *((spec.truck_type, took[c]) for c in classes),
+                                          (spec.truck_type, empty)]
+    back = ConvoyState(ident, "return", rnd.lift, b, [escorts, *(took[c] for c in classes), empty],
+                       [1, *(static.upt[c] for c in classes), 1], [None, *(got[c] for c in classes), None],
+                       q > 0, False, n_trucks=[False, *(True for _ in classes), True],
+                       escort_sets=[True, *(False for _ in classes), False], occupants=_crews(rep, spec, sets))
     yield from convoy(rep, back, route, False)
     for ic, c in enumerate(classes):
         lost = back.lost[ic + 1]
@@ -224,4 +245,4 @@ def lift_convoy(
         b.add_fate(c, "road", got[c] - lost)
     if sum(got.values()):
         b.last_arrival_hours = max(b.last_arrival_hours, env.now)
-    return destroyed + sum(back.hit[1:])
+    return destroyed + sum(back.hit[1:]), out.hit[0] + back.hit[0]

@@ -16,6 +16,7 @@ from sim.model.outcomes import BASE_COUNTS
 from sim.model.schema import FATES, DelayDist, Scenario
 
 from .draws import Draws, delays, uniforms
+from .people import type_infos
 
 if TYPE_CHECKING:
 
@@ -24,6 +25,37 @@ if TYPE_CHECKING:
 
 LeftParts = tuple[dict[str, int], dict[str, int], dict[str, int]]
 """Units destroyed, abandoned and handed over, per class (``rules.destroy_left`` as ints)."""
+
+
+@dataclass(frozen=True)
+class FinalPlan:
+    """A base's final convoys in the people model (MODEL.md §10), as far as every replication shares
+    them: its self-propelled units by class (priority order), then the seat vehicles' set."""
+
+    units: list[int]
+    set_types: list[str]
+    """Vehicle type of each set: the self-propelled classes, then the seat vehicles (if any)."""
+    seats_per_set: list[int]
+    military_crew_per_set: list[int]
+    """Crews of each self-propelled set who are the base's personnel (military crews)."""
+    crews: int
+    seats: int
+    seat_type: str | None
+    seat_vehicle_seats: int
+
+
+def final_plan(sc: Scenario, base: str, sp_classes: list[str]) -> FinalPlan:
+    spec = sc.bases[base]
+    vt = sc.vehicle_types
+    types = [sc.cargo_classes[c].vehicle_type or "" for c in sp_classes]
+    units = [spec.cargo.get(c, 0) for c in sp_classes]
+    seat_type = spec.seat_vehicle_type
+    set_types = types + ([seat_type] if seat_type is not None else [])
+    return FinalPlan(
+        units, set_types, [vt[t].seats for t in set_types],
+        [vt[t].crew if vt[t].crew_kind == "military" else 0 for t in types],
+        rules.base_crews(sc, spec), rules.base_seats(sc, spec), seat_type,
+        vt[seat_type].seats if seat_type is not None else 0)
 
 
 class Static:
@@ -66,9 +98,19 @@ class Static:
         self.p_flights = rules.PGrant(sc, sc.flights, self.start_hours)
         self.p_road = rules.PGrant(sc, sc.road_movements, self.start_hours)
         self.p_air_cover = rules.PGrant(sc, sc.air_cover)  # asked at day starts, which may precede the run
-        self._factors: dict[tuple[bool, bool, bool, bool], dict[str, float]] = {}
+        self.people = rules.people_model(sc)
+        """Whether the people model applies (MODEL.md §10)."""
+        self.type_info = type_infos(sc)
+        self.seating_order = rules.seating_order(sc) if self.people else []
+        self.stationary_rate = {k: lvl.stationary_attack_rate_per_hour for k, lvl in sc.threats.levels.items()}
+        self.stationary = any(r > 0.0 for r in self.stationary_rate.values())
+        self.evacuation = sc.medevac is not None or sc.died_of_wounds is not None
+        self.escort_full_ratio = sc.mitigations.escort.full_effect_ratio
+        self.final_people = {b: final_plan(sc, b, self.sp_classes) for b in self.bases} if self.people else {}
+        """Per base: its final convoys' vehicles in the people model."""
+        self._factors: dict[tuple[float, bool, bool, bool], dict[str, float]] = {}
         self._destroy: dict[tuple[tuple[tuple[str, int], ...], float], LeftParts] = {}
-        self._segments: dict[tuple[int, int, tuple[bool, bool, bool, bool]], tuple[float, float, float, float]] = {}
+        self._segments: dict[tuple[int, int, tuple[float, bool, bool, bool]], tuple[float, float, float, float]] = {}
 
     def _flight_cargo(self, base: str) -> tuple[dict[str, int], int]:
         units = {c: 0 for c in self.truck_classes}
@@ -101,15 +143,15 @@ class Static:
                 self._destroy[key] = out
         return out
 
-    def factors(self, flags: tuple[bool, bool, bool, bool]) -> dict[str, float]:
-        """``rules.active_factors`` for (escort, armour, cleared, air cover), as floats."""
+    def factors(self, flags: tuple[float, bool, bool, bool]) -> dict[str, float]:
+        """``rules.active_factors`` for (escort share, armour, cleared, air cover), as floats."""
         f = self._factors.get(flags)
         if f is None:
             f = {k: float(v) for k, v in rules.active_factors(self.sc, *flags).items()}
             self._factors[flags] = f
         return f
 
-    def segment(self, seg: Segment, n: int, flags: tuple[bool, bool, bool, bool]) -> tuple[float, float, float, float]:
+    def segment(self, seg: Segment, n: int, flags: tuple[float, bool, bool, bool]) -> tuple[float, float, float, float]:
         """Expected IED strikes, ambushes, breakdowns and the drive hours of ``n`` vehicles on ``seg``."""
         key = (id(seg), n, flags)
         out = self._segments.get(key)

@@ -51,13 +51,32 @@ from .counts import (
 )
 from .exits import Exit, ExitPlan, early_exit, early_exit_one, exit_plan, known, known_one
 from .flights import Sortie, class_order, flies_cargo, road_cargo, self_propelled_units, sorties
-from .road import active_factors, drive_hours, segment_means, size_factor
+from .people import (
+    Occupancy,
+    base_crews,
+    base_seats,
+    casualty_probabilities,
+    convoy_passengers,
+    dow_probability,
+    final_convoy_groups_vec,
+    people_model,
+    pick_group,
+    pick_group_one,
+    seat,
+    seat_one,
+    seat_vehicles,
+    seating_order,
+)
+from .road import active_factors, drive_hours, escort_share, escort_share_one, segment_means, size_factor
 
 __all__ = [
+    "Occupancy", "base_crews", "base_seats", "casualty_probabilities", "convoy_passengers", "dow_probability",
+    "final_convoy_groups_vec", "people_model", "pick_group", "pick_group_one", "seat", "seat_one",
+    "seat_vehicles", "seating_order",
     "CANCELLED", "GAVE_UP", "GRANTED", "POISSON_INVERSION_MAX", "ChainOutcomes", "Clock", "Exit", "ExitPlan",
     "PGrant", "Sortie", "active_factors", "advance", "chain", "class_order", "convoys_per_round",
     "convoys_per_round_one", "count_one", "count_sum", "day_index", "delay_sum", "destroy_left",
-    "draw_delay", "drive_hours", "early_exit", "early_exit_one", "exit_plan", "final_convoy_groups",
+    "draw_delay", "drive_hours", "escort_share", "escort_share_one", "early_exit", "early_exit_one", "exit_plan", "final_convoy_groups",
     "flies_cargo", "hour0", "hypergeometric_split", "hypergeometric_split_one", "known", "known_one",
     "lift_needs_authorization", "load", "load_one", "loading_hours", "p_grant_at", "poisson_by_inversion",
     "poisson_count", "road_cargo", "segment_means", "self_propelled_units", "size_factor", "sorties",

@@ -37,21 +37,46 @@ FACTORS: tuple[tuple[str, str], ...] = (
 
 def active_factors(
     sc: Scenario,
-    escorted: np.ndarray | bool,
+    escorted: np.ndarray | bool | float,
     armoured: np.ndarray | bool,
     cleared: np.ndarray | bool,
     air_cover: np.ndarray | bool,
 ) -> dict[str, np.ndarray]:
-    """Products of the active mitigations' factors: ied, ambush, casualty, vehicle, speed."""
+    """Products of the active mitigations' factors: ied, ambush, casualty, vehicle, speed.
+
+    ``escorted`` is the share of the escort factors that applies (MODEL.md §12: 1 in full, 0 not at
+    all, ``escort_share`` between); ``True``/``False`` are 1 and 0."""
     m = sc.mitigations
-    flags = [(m.escort, escorted), (m.armour, armoured), (m.route_clearance, cleared), (m.air_cover, air_cover)]
+    share = np.asarray(escorted, dtype=float)
+    flags = [(m.armour, armoured), (m.route_clearance, cleared), (m.air_cover, air_cover)]
+    shape = np.broadcast(share, *[np.asarray(x) for _, x in flags]).shape
     out = {}
     for key, attr in FACTORS:
-        f = np.ones(np.broadcast(*[np.asarray(x) for _, x in flags]).shape)
+        full = getattr(m.escort, attr)
+        f = np.ones(shape) * np.where(share >= 1.0, full, np.where(share <= 0.0, 1.0, 1.0 - (1.0 - full) * share))
         for mit, on in flags:
             f = f * np.where(on, getattr(mit, attr), 1.0)
         out[key] = f
     return out
+
+
+def escort_share(sc: Scenario, escorts: np.ndarray | int, vehicles: np.ndarray | int) -> np.ndarray:
+    """The share of the escort factors a convoy of ``vehicles`` with ``escorts`` escort vehicles
+    gets (MODEL.md §12): ``min(1, (escorts / vehicles) / full_effect_ratio)``, or 1 with any escort
+    when ``full_effect_ratio`` is 0; 0 without escorts."""
+    e = np.asarray(escorts, dtype=float)
+    n = np.maximum(np.asarray(vehicles, dtype=float), 1.0)
+    r_full = sc.mitigations.escort.full_effect_ratio
+    if r_full <= 0.0:
+        return (e > 0).astype(float)
+    return np.minimum(1.0, e / n / r_full)
+
+
+def escort_share_one(full_effect_ratio: float, escorts: int, vehicles: int) -> float:
+    """``escort_share`` of one convoy on Python numbers (the same operations)."""
+    if full_effect_ratio <= 0.0:
+        return 1.0 if escorts > 0 else 0.0
+    return min(1.0, escorts / max(float(vehicles), 1.0) / full_effect_ratio)
 
 
 def size_factor(sc: Scenario, n: np.ndarray) -> np.ndarray:
