@@ -6,6 +6,7 @@ crews, passengers (the base's personnel), contractors."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -100,10 +101,11 @@ class Damage:
 
 
 def strike(occ: Occupants, e: AttackEffects, f_vehicle: float, f_casualty: float, rng: np.random.Generator,
-           remove: object) -> tuple[int, int, list[Damage]]:
+           remove: Callable[[int], None]) -> tuple[int, int, list[Damage]]:
     """One IED, ambush or stationary attack on the convoy (MODEL.md §11 steps 1-5): vehicles hit,
     destroyed or damaged, casualties among those aboard. Returns (vehicles hit, destroyed, damaged).
-    ``remove(group, n)`` takes ``n`` vehicles of ``group`` out of the convoy (destroyed)."""
+    A hit vehicle leaves the occupancy groups (it is not hit again); ``remove(group)`` is called for
+    each destroyed one (its set loses it and its cargo)."""
     avail = list(occ.counts)
     h = min(rules.count_one(rng, e.vehicles_hit, f_vehicle), sum(avail))
     destroyed, damaged = 0, []
@@ -124,9 +126,11 @@ def strike(occ: Occupants, e: AttackEffects, f_vehicle: float, f_casualty: float
             w = int(rng.binomial(n - k, pw_f)) if n > k else 0
             occ.killed[kind] += k
             occ.wounded[kind] += w
+        occ.counts[g] -= 1
         if dead:
             destroyed += 1
-            remove(g, 1)  # type: ignore[operator]
+            occ.destroyed += 1
+            remove(g)
         else:
             damaged.append(Damage(g, e.p_repair, e.repair_hours, e))
     return h, destroyed, damaged

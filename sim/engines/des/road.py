@@ -144,7 +144,7 @@ def convoy(
                     for _ in range(n_ev):
                         w0, k0 = sum(occ.wounded), sum(occ.killed)
                         _, dead, dmg = strike(occ, e, f["vehicle"], f["casualty"], effects,
-                                              lambda g, k: _leave(cv, occ, g, k))
+                                              lambda g: cv.remove(occ.source[g], 1))
                         destroyed += dead
                         delay += _resolve(cv, occ, dmg, effects, delays, True)
                         dh = float(rules.draw_delay(delays, e.delay_hours))
@@ -218,7 +218,7 @@ def convoy(
                     if occ is not None:
                         for _ in range(n_stat):
                             _, dead, dmg = strike(occ, e, f["vehicle"], f["casualty"], effects,
-                                                  lambda g, k: _leave(cv, occ, g, k))
+                                                  lambda g: cv.remove(occ.source[g], 1))
                             destroyed += dead
                             _resolve(cv, occ, dmg, effects, delays, False)
                     else:
@@ -275,13 +275,7 @@ def convoy(
     return arrival
 
 
-def _leave(cv: ConvoyState, occ: Occupants, g: int, destroyed: int) -> None:
-    """A vehicle of occupancy group ``g`` is hit: it leaves the hittable groups; destroyed, it
-    leaves its set too (its cargo lost)."""
-    occ.counts[g] -= 1
-    if destroyed:
-        occ.destroyed += 1
-        cv.remove(occ.source[g], 1)
+
 
 
 def _resolve(cv: ConvoyState, occ: Occupants, damages: list[Damage], effects: np.random.Generator,
