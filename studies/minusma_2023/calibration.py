@@ -44,6 +44,11 @@ def _attacks(rows: pd.DataFrame) -> np.ndarray:
     return (rows["ied_strikes"] + rows["ambushes"]).to_numpy(float)
 
 
+def _hit_by_attacks(rows: pd.DataFrame) -> np.ndarray:
+    """Vehicles destroyed or damaged by attacks: every breakdown damages one vehicle (MODEL.md §11)."""
+    return (rows["vehicles_destroyed"] + rows["vehicles_damaged"] - rows["breakdowns"]).clip(lower=0).to_numpy(float)
+
+
 def _column(name: str) -> Callable[[pd.DataFrame], np.ndarray]:
     def get(rows: pd.DataFrame) -> np.ndarray:
         return rows[name].to_numpy(float)
@@ -71,8 +76,8 @@ OBSERVATIONS: tuple[Observation, ...] = (
     Observation("Ber → Timbuktu, transit (h)", "ber", 51.0, "51 h (57 km)", _transit_hours),
     Observation("Ber → Timbuktu, attacks (IED + ambush)", "ber", 2.0, "2", _attacks),
     Observation("Ber → Timbuktu, wounded", "ber", 4.0, "4", _column("wounded")),
-    Observation("Ber → Timbuktu, vehicles lost", "ber", 3.0, "3 damaged", _column("vehicles_lost"),
-                "the record says damaged; the model counts vehicles put out of the convoy"),
+    Observation("Ber → Timbuktu, vehicles hit by attacks", "ber", 3.0, "3 damaged", _hit_by_attacks,
+                "the model's vehicles destroyed or damaged by attacks"),
     Observation("Ménaka → Gao, transit (h)", "menaka", 120.0, "5 days (about 120 h)", _transit_hours),
     Observation("Ogossagou → Mopti, transit (h)", "ogossagou", 17.5, "17.5 h (05:00-22:30)", _transit_hours),
     Observation("Ogossagou → Mopti, attacks", "ogossagou", 0.0, "0", _attacks),
