@@ -103,6 +103,8 @@ METRICS: dict[str, tuple[str, Callable[[pd.DataFrame], np.ndarray]]] = {
     "n_forced_early": ("bases forced out early", _col("n_forced_early")),
     "wounded": ("wounded", _col("wounded")),
     "killed": ("killed", _col("killed")),
+    "died_of_wounds": ("died of wounds (of the killed)", _col("died_of_wounds")),
+    "seat_vehicles": ("troop trucks added for passengers", _col("seat_vehicles")),
     "strikes": ("strikes (IED + ambush)", lambda r: (r["ied_strikes"] + r["ambushes"]).to_numpy(float)),
     "vehicles_lost": ("vehicles lost on the road", _col("vehicles_lost")),
     "destroyed": ("cargo units destroyed", _cargo_sum("destroyed")),
