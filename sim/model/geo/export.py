@@ -9,11 +9,19 @@ beside the line's own ``geodesic_km``.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sim.model.geo.lines import places, road_coords
 from sim.model.geo.measure import geodesic_km
 from sim.model.schema import Scenario
+
+
+def dumps(doc: dict[str, Any]) -> str:
+    """GeoJSON text with one feature per line (diffs stay readable)."""
+    head = {k: v for k, v in doc.items() if k != "features"}
+    feats = ",\n".join(json.dumps(f, ensure_ascii=False) for f in doc.get("features", []))
+    return json.dumps(head, ensure_ascii=False)[:-1] + ', "features": [\n' + feats + "\n]}\n"
 
 
 def collection(features: list[dict[str, Any]], **meta: Any) -> dict[str, Any]:

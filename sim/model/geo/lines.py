@@ -31,10 +31,10 @@ def road_coords(sc: Scenario, road: Road, pos: dict[str, LonLat] | None = None) 
     return [pos[road.from_], *inner, pos[road.to]]
 
 
-def point_at(coords: Sequence[LonLat], fraction: float) -> LonLat:
+def point_at(coords: Sequence[LonLat], fraction: float, cum: np.ndarray | None = None) -> LonLat:
     """The point at ``fraction`` (0 to 1) of a line's geodesic length (linear in lon/lat between
-    two positions, as GeoJSON draws a line)."""
-    cum = cumulative_km(coords)
+    two positions, as GeoJSON draws a line); ``cum``: the line's ``cumulative_km``, if known."""
+    cum = cumulative_km(coords) if cum is None else cum
     total = float(cum[-1])
     if total <= 0:
         return coords[0]
@@ -57,6 +57,7 @@ class RoadLines:
         self.sc = sc
         self.pos = places(sc)
         graph = build_graph(sc)
+        self._lines: dict[tuple[str, str], tuple[list[LonLat], np.ndarray]] = {}
         self.index: dict[tuple[str, str], int] = {}
         for a, b, data in graph.edges(data=True):
             self.index[(a, b)] = self.index[(b, a)] = int(data["index"])
@@ -67,12 +68,24 @@ class RoadLines:
     def line(self, a: str, b: str) -> list[LonLat]:
         """The line from ``a`` to ``b`` (the road's own, reversed when it runs ``b`` → ``a``; a straight
         line when no road joins them)."""
-        i = self.road(a, b)
-        if i is None:
-            return [self.pos[a], self.pos[b]]
-        r = self.sc.roads[i]
-        coords = road_coords(self.sc, r, self.pos)
-        return coords if r.from_ == a else coords[::-1]
+        return self._line(a, b)[0]
+
+    def _line(self, a: str, b: str) -> tuple[list[LonLat], np.ndarray]:
+        if (a, b) not in self._lines:
+            i = self.road(a, b)
+            if i is None:
+                coords = [self.pos[a], self.pos[b]]
+            else:
+                r = self.sc.roads[i]
+                coords = road_coords(self.sc, r, self.pos)
+                coords = coords if r.from_ == a else coords[::-1]
+            self._lines[(a, b)] = (coords, cumulative_km(coords))
+        return self._lines[(a, b)]
+
+    def at(self, a: str, b: str, fraction: float) -> LonLat:
+        """The point at ``fraction`` of the line from ``a`` to ``b``."""
+        coords, cum = self._line(a, b)
+        return point_at(coords, fraction, cum)
 
     def split_segment(self, segment: str) -> tuple[str, str] | None:
         """``(a, b)`` of a trace's ``a-b`` segment label (names may hold hyphens themselves)."""
@@ -85,4 +98,4 @@ class RoadLines:
         """The point ``km_along`` km from ``a`` on the road to ``b``."""
         i = self.road(a, b)
         km = self.sc.roads[i].km if i is not None else 1.0
-        return point_at(self.line(a, b), km_along / km if km > 0 else 0.0)
+        return self.at(a, b, km_along / km if km > 0 else 0.0)

@@ -76,3 +76,36 @@ def _transformer(lon0: float, lat0: float, inverse: bool) -> Transformer:
     plane = f"+proj=aeqd +lat_0={lat0} +lon_0={lon0} +datum=WGS84 +units=m +no_defs"
     src, dst = ("EPSG:4326", plane) if not inverse else (plane, "EPSG:4326")
     return Transformer.from_crs(src, dst, always_xy=True)
+
+
+MEAN_RADIUS_M = 6_371_008.8
+"""Mean Earth radius (IUGG), for the flat plane's scale."""
+
+
+@dataclass(frozen=True)
+class FlatPlane:
+    """An equirectangular plane (metres) centred on the data: linear in longitude and latitude, so a
+    line straight in GeoJSON's coordinates stays straight and the topology (crossings, touches) is
+    exactly GeoJSON's. Its distances are for tolerances only (snapping, joining): within 5 degrees
+    of latitude of the centre they are within 3 % of the true ones."""
+
+    lon0: float
+    lat0: float
+
+    @classmethod
+    def around(cls, coords: Sequence[tuple[float, float]]) -> FlatPlane:
+        lats = [c[1] for c in coords]
+        lons = [c[0] for c in coords]
+        return cls((min(lons) + max(lons)) / 2.0, (min(lats) + max(lats)) / 2.0)
+
+    def _k(self) -> tuple[float, float]:
+        ky = MEAN_RADIUS_M * np.pi / 180.0
+        return ky * float(np.cos(np.radians(self.lat0))), ky
+
+    def to_xy(self, coords: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+        kx, ky = self._k()
+        return [((lon - self.lon0) * kx, (lat - self.lat0) * ky) for lon, lat in coords]
+
+    def to_lonlat(self, xy: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+        kx, ky = self._k()
+        return [(self.lon0 + x / kx, self.lat0 + y / ky) for x, y in xy]

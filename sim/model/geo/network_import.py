@@ -12,7 +12,7 @@
 4. Every group of connected roads must reach a hub; every site must lie near a road.
 
 Geometry (cuts, distances, snapping) is done in a local azimuthal equidistant plane in metres
-(``measure.LocalPlane``); a piece's km is the geodesic length of its positions on WGS84, or, when the
+(``measure.FlatPlane``); a piece's km is the geodesic length of its positions on WGS84, or, when the
 road's feature has a ``km`` property, that km shared among the feature's pieces in proportion to
 their geodesic lengths (a recorded road length is longer than its digitized line).
 """
@@ -30,7 +30,7 @@ from shapely.geometry import LineString, Point
 
 from sim.model.errors import ScenarioError
 from sim.model.geo.files import Feature, line_parts, point, read_features
-from sim.model.geo.measure import LocalPlane, geodesic_km
+from sim.model.geo.measure import FlatPlane, geodesic_km
 
 SITE_KINDS: tuple[str, ...] = ("hub", "base", "waypoint")
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -164,17 +164,18 @@ def read_sites(path: str | Path) -> list[_Site]:
     return out
 
 
-def _lines(p: Path, opts: ImportOptions, plane_of: list[tuple[float, float]]) -> tuple[list[_Line], LocalPlane]:
+def _lines(p: Path, opts: ImportOptions, plane_of: list[tuple[float, float]]) -> tuple[list[_Line], FlatPlane]:
     feats = read_features(p)
     raw: list[tuple[Feature, list[tuple[float, float]], tuple[str, str, bool], float | None]] = []
     for feat in feats:
+        parts = line_parts(p, feat)
         attrs, km = _road_attrs(p, feat, opts)
-        for part in line_parts(p, feat):
+        for part in parts:
             if not LineString(part).is_simple:
                 raise ScenarioError(p, feat.label, "the road crosses itself (self-intersecting line): split it "
                                                    "into roads that do not")
             raw.append((feat, part, attrs, km))
-    plane = LocalPlane.around([c for _, part, _, _ in raw for c in part] + plane_of)
+    plane = FlatPlane.around([c for _, part, _, _ in raw for c in part] + plane_of)
     lines = []
     for feat, part, attrs, km in raw:
         xy = plane.to_xy(part)
@@ -247,7 +248,9 @@ def import_network(roads_path: str | Path, sites_path: str | Path, opts: ImportO
         sxy = Point(plane.to_xy([(site.lon, site.lat)])[0])
         near = [int(k) for k in tree.query(sxy, predicate="dwithin", distance=snap)]
         if not near:
-            d = min(ln.xy.distance(sxy) for ln in lines) / 1000.0
+            k = min(range(len(lines)), key=lambda i: lines[i].xy.distance(sxy))
+            nearest = lines[k].xy.interpolate(lines[k].xy.project(sxy))
+            d = geodesic_km([(site.lon, site.lat), plane.to_lonlat([(nearest.x, nearest.y)])[0]])
             raise ScenarioError(sp, site.feature.label, f"site '{site.key}' is off every road: the nearest road is "
                                                         f"{d:.1f} km away (more than {opts.snap_km:g} km; --snap-km)")
         first = -1
@@ -283,11 +286,11 @@ def import_network(roads_path: str | Path, sites_path: str | Path, opts: ImportO
 
     edges = _cut_lines(rp, lines, cuts, node, opts)
     notes: list[str] = []
+    _check_connected(rp, edges, lines, sites)
     edges = _prune(edges, {s.key for s in sites}, notes)
     edges = _dissolve(edges, lines, {s.key for s in sites})
     names = _name_junctions(edges, {s.key for s in sites})
     position = {uf.find(i): c[2] for i, c in reversed(list(enumerate(cuts)))}
-    _check_connected(rp, edges, lines, sites, names)
 
     out_sites: dict[str, dict[str, Any]] = {}
     waypoints: dict[str, dict[str, float]] = {}
@@ -318,8 +321,11 @@ def _cut_lines(p: Path, lines: list[_Line], cuts: list[tuple[int, float, tuple[f
             else:
                 runs.append([n, s, s])
         mine = []
-        for (n0, _, s0), (n1, s1, _) in zip(runs, runs[1:], strict=False):
-            ll = _piece(ln, s0, s1)
+        # pieces from node to node; the stretch a node covers on the line (cut points within join_m)
+        # goes to the piece after it, and the last node's to the last piece: the line's whole length
+        # is kept
+        for k, ((n0, s0, _), (n1, s1, s1_last)) in enumerate(zip(runs, runs[1:], strict=False)):
+            ll = _piece(ln, s0, s1_last if k == len(runs) - 2 else s1)
             mine.append(_Edge(n0, n1, ll, geodesic_km(ll), i))
         if not mine:
             raise ScenarioError(p, ln.feature.label, "the road joins a place to itself (a loop or a stub within "
@@ -397,24 +403,27 @@ def _name_junctions(edges: list[_Edge], site_keys: set[str]) -> dict[int | str, 
     return names
 
 
-def _check_connected(p: Path, edges: list[_Edge], lines: list[_Line], sites: list[_Site],
-                     names: dict[int | str, str]) -> None:
-    nodes = sorted({str(n) for e in edges for n in (e.a, e.b)})
+def _check_connected(p: Path, edges: list[_Edge], lines: list[_Line], sites: list[_Site]) -> None:
+    """Every group of connected roads reaches a hub."""
+    nodes = list(dict.fromkeys(n for e in edges for n in (e.a, e.b)))
     index = {n: i for i, n in enumerate(nodes)}
     uf = _Union(len(nodes))
     for e in edges:
-        uf.union(index[str(e.a)], index[str(e.b)])
+        uf.union(index[e.a], index[e.b])
     hubs = {s.key for s in sites if s.kind == "hub"}
     with_hub = {uf.find(index[h]) for h in hubs if h in index}
     for e in edges:
-        root = uf.find(index[str(e.a)])
+        root = uf.find(index[e.a])
         if root not in with_hub:
-            places = sorted(n for n in nodes if uf.find(index[n]) == root)
+            group = [n for n in nodes if uf.find(index[n]) == root]
+            named = [str(n) for n in group if isinstance(n, str)]
+            what = f"the places {named}" if named else "no site"
             raise ScenarioError(p, lines[e.line].feature.label,
-                                f"disconnected roads: this road and those it connects to join {places} but no hub")
+                                f"disconnected roads: this road and those it connects to reach {what} and no hub "
+                                f"(every group of connected roads must lead to a hub)")
 
 
-def _road_dict(e: _Edge, line: _Line, names: dict[int | str, str], plane: LocalPlane,
+def _road_dict(e: _Edge, line: _Line, names: dict[int | str, str], plane: FlatPlane,
                opts: ImportOptions) -> dict[str, Any]:
     terrain, threat, cleared = line.attrs
     road: dict[str, Any] = {"from": str(e.a), "to": str(e.b), "km": round(e.km, 3), "terrain": terrain,

@@ -1,0 +1,59 @@
+"""Country borders under the maps, from the Natural Earth file shipped in ``sim/report/data/``
+(1:50m Admin 0 countries, public domain; ``sim/report/data/README.md`` says where it came from).
+Read from the package, never from the network."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from matplotlib.axes import Axes
+from matplotlib.patches import PathPatch
+from matplotlib.path import Path as MplPath
+
+LAND = "#f3f1ec"
+BORDER = "#8c8c8c"
+COUNTRY_TEXT = "#8a8a8a"
+
+
+@lru_cache(maxsize=1)
+def countries() -> dict[str, Any]:
+    """The shipped countries (a GeoJSON FeatureCollection)."""
+    blob = resources.files("sim.report").joinpath("data", "countries.geojson").read_bytes()
+    return json.loads(blob)
+
+
+def _path(geom: dict[str, Any]) -> MplPath:
+    polys = [geom["coordinates"]] if geom["type"] == "Polygon" else geom["coordinates"]
+    verts: list[tuple[float, float]] = []
+    codes: list[int] = []
+    for poly in polys:
+        for ring in poly:
+            pts = [(float(x), float(y)) for x, y in ring]
+            verts.extend(pts)
+            codes.extend([MplPath.MOVETO] + [MplPath.LINETO] * (len(pts) - 2) + [MplPath.CLOSEPOLY])
+    return MplPath(verts, codes)
+
+
+def draw_borders(ax: Axes, view: tuple[float, float, float, float]) -> list[tuple[str, list[tuple[float, float]]]]:
+    """Fill the countries and draw their borders under everything else; the names of the countries
+    in ``view`` (lon0, lat0, lon1, lat1) with points inside each (a representative point first,
+    then a grid over its visible part), where a label may stand."""
+    from shapely.geometry import Point, box, shape
+
+    frame = box(*view)
+    names: list[tuple[str, list[tuple[float, float]]]] = []
+    for feat in countries()["features"]:
+        geom = feat["geometry"]
+        ax.add_patch(PathPatch(_path(geom), facecolor=LAND, edgecolor=BORDER, lw=0.8, zorder=0.2,
+                               label="_country", gid="country"))
+        part = shape(geom).intersection(frame)
+        if not part.is_empty and part.area > 0.02 * frame.area:
+            p = part.representative_point()
+            x0, y0, x1, y1 = part.bounds
+            grid = [(x0 + (x1 - x0) * i / 4, y0 + (y1 - y0) * j / 4) for j in (1, 2, 3) for i in (1, 2, 3)]
+            inside = [(x, y) for x, y in grid if part.contains(Point(x, y))]
+            names.append((str(feat["properties"]["name"]), [(float(p.x), float(p.y)), *inside]))
+    return names
