@@ -103,6 +103,9 @@ def cmd_incident_rates(args: argparse.Namespace) -> int:
     from sim.model.geo import incidents as inc
     from sim.model.loader import load_scenario
 
+    if args.overrides_out and args.traffic is None and args.convoys is None:
+        raise ScenarioError(args.incidents, "--overrides-out", "rates per convoy-km need the traffic: give "
+                            "--convoys N or --traffic FILE.csv")
     sc = load_scenario(args.scenario, args.overrides)
     found = inc.read_incidents(args.incidents)
     assigned = inc.assign(sc, found, args.buffer_km)
@@ -124,9 +127,6 @@ def cmd_incident_rates(args: argparse.Namespace) -> int:
     print(f"{len(found)} incidents, {int(in_window.sum())} from {start:%Y-%m-%d} to {end:%Y-%m-%d} (excluded), "
           f"{on_road} within {args.buffer_km:g} km of a road; wrote {out}")
     if args.overrides_out:
-        if passages is None:
-            raise ScenarioError(args.incidents, "--overrides-out", "rates per convoy-km need the traffic: give "
-                                "--convoys N or --traffic FILE.csv")
         doc = inc.evidence_overrides(sc, table)
         header = [f"Threat from evidence: incidents of {args.incidents} within {args.buffer_km:g} km of the roads of "
                   f"{sc.name}, {start:%Y-%m-%d} to {end:%Y-%m-%d};",

@@ -12,7 +12,6 @@ adds a tile layer, which the browser then fetches from its server when the page 
 from __future__ import annotations
 
 import html
-import json
 import re
 from importlib import resources
 from pathlib import Path
@@ -86,7 +85,8 @@ def build_map(network: dict[str, Any], sites: dict[str, Any], events: dict[str, 
         big = p["kind"] != "waypoint"
         folium.CircleMarker((y, x), radius=9 if big else 4, color="white" if big else "black", weight=1.5,
                             fill=True, fill_color=KIND_COLOURS[p["kind"]], fill_opacity=0.9,
-                            tooltip=f"{html.escape(p['name'])} ({p['kind']})").add_to(places)
+                            tooltip=folium.Tooltip(f"{html.escape(p['name'])}" + ("" if big else " (waypoint)"),
+                                                   permanent=big, direction="right")).add_to(places)
     if events is not None and events["features"]:
         evg = folium.FeatureGroup(name="road events (trace)").add_to(m)
         for f in events["features"]:
@@ -134,6 +134,3 @@ def page_resources(page: str) -> list[str]:
     found = re.findall(r'<(?:script|link)[^>]*\b(?:src|href)="((?:https?:)?//[^"]*)"', page, re.I)
     return list(dict.fromkeys(found))
 
-
-def geojson_text(doc: dict[str, Any]) -> str:
-    return json.dumps(doc)

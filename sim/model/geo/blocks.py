@@ -99,7 +99,7 @@ def _check_alone(net: Imported, roads: Path, sites: Path) -> None:
                     if block.get("kind") == "base" and "missing" in err.message else "")
             raise ScenarioError(sites, f"{net.site_features[name]}.properties.{field}",
                                 f"{err.message}{hint}") from None
-    for name, block in net.waypoints.items():
+    for block in net.waypoints.values():
         try:
             Waypoint.model_validate(block)
         except ValidationError as exc:

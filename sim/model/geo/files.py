@@ -80,6 +80,7 @@ def read_features(path: str | Path) -> list[Feature]:
         raise ScenarioError(p, None, "not GeoJSON: nested too deeply") from None
     if not isinstance(doc, dict) or "type" not in doc:
         raise ScenarioError(p, None, "not GeoJSON: expected an object with a 'type' (a FeatureCollection)")
+    raw: Any
     if doc["type"] == "Feature":
         raw = [doc]
     elif doc["type"] == "FeatureCollection":

@@ -217,15 +217,15 @@ def read_traffic(path: str | Path, sc: Scenario) -> dict[int, float]:
     reader = csv.DictReader(io.StringIO(text))
     if not {"from", "to", "convoys"} <= set(reader.fieldnames or []):
         raise ScenarioError(p, None, "a traffic CSV has the columns from, to, convoys")
-    index = {}
+    index: dict[tuple[str, str], int] = {}
     for i, r in enumerate(sc.roads):
         index.setdefault((r.from_, r.to), i)
         index.setdefault((r.to, r.from_), i)
     out: dict[int, float] = {}
     for k, row in enumerate(reader):
         label = f"row {k + 2}"
-        i = index.get((row["from"], row["to"]))
-        if i is None:
+        road = index.get((row["from"], row["to"]))
+        if road is None:
             raise ScenarioError(p, label, f"no road between '{row['from']}' and '{row['to']}' in {sc.name}")
         try:
             n = float(row["convoys"])
@@ -233,5 +233,5 @@ def read_traffic(path: str | Path, sc: Scenario) -> dict[int, float]:
             raise ScenarioError(p, f"{label}.convoys", f"a number of convoys, got {row['convoys']!r}") from None
         if not math.isfinite(n) or n < 0:
             raise ScenarioError(p, f"{label}.convoys", f"convoys is 0 or more, got {n}")
-        out[i] = n
+        out[road] = n
     return out

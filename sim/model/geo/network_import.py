@@ -29,6 +29,7 @@ import shapely
 from shapely.geometry import LineString, Point
 
 from sim.model.errors import ScenarioError
+from sim.model.geo.cleanup import Edge, Union, check_connected, dissolve, name_junctions, prune
 from sim.model.geo.files import Feature, line_parts, point, read_features
 from sim.model.geo.measure import FlatPlane, geodesic_km
 
@@ -86,31 +87,6 @@ class _Site:
     lon: float
     lat: float
     fields: dict[str, Any]
-
-
-@dataclass
-class _Edge:
-    a: int | str
-    b: int | str
-    ll: list[tuple[float, float]]
-    km: float
-    line: int
-
-
-class _Union:
-    def __init__(self, n: int) -> None:
-        self.parent = list(range(n))
-
-    def find(self, i: int) -> int:
-        while self.parent[i] != i:
-            self.parent[i] = self.parent[self.parent[i]]
-            i = self.parent[i]
-        return i
-
-    def union(self, i: int, j: int) -> None:
-        a, b = self.find(i), self.find(j)
-        if a != b:
-            self.parent[max(a, b)] = min(a, b)
 
 
 def site_key(p: Path, feat: Feature) -> str:
@@ -260,7 +236,7 @@ def import_network(roads_path: str | Path, sites_path: str | Path, opts: ImportO
                 pairs.append((first, c))
             first = c if first < 0 else first
 
-    uf = _Union(len(cuts))
+    uf = Union(len(cuts))
     for a, b in pairs:
         uf.union(a, b)
     pts = shapely.points(plane.to_xy([c[2] for c in cuts]))
@@ -276,8 +252,8 @@ def import_network(roads_path: str | Path, sites_path: str | Path, opts: ImportO
         root = uf.find(idx)
         other = node_site.setdefault(root, j)
         if other != j:
-            a, b = sites[other], sites[j]
-            raise ScenarioError(sp, b.feature.label, f"sites '{a.key}' and '{b.key}' meet the roads at the same "
+            site_a, site_b = sites[other], sites[j]
+            raise ScenarioError(sp, site_b.feature.label, f"sites '{site_a.key}' and '{site_b.key}' meet the roads at the same "
                                                      f"place (within {join:g} m of one junction)")
 
     def node(idx: int) -> int | str:
@@ -286,10 +262,10 @@ def import_network(roads_path: str | Path, sites_path: str | Path, opts: ImportO
 
     edges = _cut_lines(rp, lines, cuts, node, opts)
     notes: list[str] = []
-    _check_connected(rp, edges, lines, sites)
-    edges = _prune(edges, {s.key for s in sites}, notes)
-    edges = _dissolve(edges, lines, {s.key for s in sites})
-    names = _name_junctions(edges, {s.key for s in sites})
+    check_connected(rp, edges, lambda e: lines[e.line].feature.label, {s.key for s in sites if s.kind == "hub"})
+    edges = prune(edges, {s.key for s in sites}, notes)
+    edges = dissolve(edges, [ln.attrs for ln in lines], {s.key for s in sites})
+    names = name_junctions(edges, {s.key for s in sites})
     position = {uf.find(i): c[2] for i, c in reversed(list(enumerate(cuts)))}
 
     out_sites: dict[str, dict[str, Any]] = {}
@@ -308,11 +284,11 @@ def import_network(roads_path: str | Path, sites_path: str | Path, opts: ImportO
 
 
 def _cut_lines(p: Path, lines: list[_Line], cuts: list[tuple[int, float, tuple[float, float], int]],
-               node: Any, opts: ImportOptions) -> list[_Edge]:
+               node: Any, opts: ImportOptions) -> list[Edge]:
     per_line: list[list[tuple[float, int | str]]] = [[] for _ in lines]
     for idx, (i, s, _, _) in enumerate(cuts):
         per_line[i].append((s, node(idx)))
-    edges: list[_Edge] = []
+    edges: list[Edge] = []
     for i, ln in enumerate(lines):
         runs: list[list[Any]] = []  # [node, first s, last s]
         for s, n in sorted(per_line[i], key=lambda t: t[0]):
@@ -326,12 +302,12 @@ def _cut_lines(p: Path, lines: list[_Line], cuts: list[tuple[int, float, tuple[f
         # is kept
         for k, ((n0, s0, _), (n1, s1, s1_last)) in enumerate(zip(runs, runs[1:], strict=False)):
             ll = _piece(ln, s0, s1_last if k == len(runs) - 2 else s1)
-            mine.append(_Edge(n0, n1, ll, geodesic_km(ll), i))
+            mine.append(Edge(n0, n1, ll, geodesic_km(ll), i))
         if not mine:
             raise ScenarioError(p, ln.feature.label, "the road joins a place to itself (a loop or a stub within "
                                                      f"{opts.join_m:g} m): it cannot be a road between two places")
         edges.extend(mine)
-    by_feature: dict[int, list[_Edge]] = {}
+    by_feature: dict[int, list[Edge]] = {}
     for e in edges:
         by_feature.setdefault(lines[e.line].feature.index, []).append(e)
     for group in by_feature.values():
@@ -343,87 +319,7 @@ def _cut_lines(p: Path, lines: list[_Line], cuts: list[tuple[int, float, tuple[f
     return edges
 
 
-def _prune(edges: list[_Edge], site_keys: set[str], notes: list[str]) -> list[_Edge]:
-    """Drop dead ends (pieces ending at a junction that nothing else reaches), repeatedly."""
-    dropped, km = 0, 0.0
-    while True:
-        degree: dict[int | str, int] = {}
-        for e in edges:
-            degree[e.a] = degree.get(e.a, 0) + 1
-            degree[e.b] = degree.get(e.b, 0) + 1
-        dead = [any(n not in site_keys and degree[n] == 1 for n in (e.a, e.b)) for e in edges]
-        if not any(dead):
-            break
-        dropped += sum(dead)
-        km += sum(e.km for e, d in zip(edges, dead, strict=True) if d)
-        edges = [e for e, d in zip(edges, dead, strict=True) if not d]
-    if dropped:
-        notes.append(f"dropped {dropped} dead-end road piece{'s' if dropped > 1 else ''} ({km:.1f} km) that "
-                     "lead to no site")
-    return edges
-
-
-def _dissolve(edges: list[_Edge], lines: list[_Line], site_keys: set[str]) -> list[_Edge]:
-    """Join the two pieces at a junction that only they reach, when they drive alike."""
-    while True:
-        inc: dict[int | str, list[int]] = {}
-        for k, e in enumerate(edges):
-            inc.setdefault(e.a, []).append(k)
-            inc.setdefault(e.b, []).append(k)
-        for n, ks in inc.items():
-            if n in site_keys or len(ks) != 2 or ks[0] == ks[1]:
-                continue
-            e1, e2 = edges[ks[0]], edges[ks[1]]
-            if lines[e1.line].attrs != lines[e2.line].attrs:
-                continue
-            a, ll1 = (e1.a, e1.ll) if e1.b == n else (e1.b, e1.ll[::-1])
-            b, ll2 = (e2.b, e2.ll) if e2.a == n else (e2.a, e2.ll[::-1])
-            if a == b:
-                continue
-            edges[ks[0]] = _Edge(a, b, ll1 + ll2[1:], e1.km + e2.km, e1.line)
-            del edges[ks[1]]
-            break
-        else:
-            return edges
-
-
-def _name_junctions(edges: list[_Edge], site_keys: set[str]) -> dict[int | str, str]:
-    names: dict[int | str, str] = {}
-    k = 0
-    for e in edges:
-        for n in (e.a, e.b):
-            if n in site_keys or n in names:
-                continue
-            k += 1
-            while f"junction_{k}" in site_keys:
-                k += 1
-            names[n] = f"junction_{k}"
-    for e in edges:
-        e.a, e.b = names.get(e.a, e.a), names.get(e.b, e.b)
-    return names
-
-
-def _check_connected(p: Path, edges: list[_Edge], lines: list[_Line], sites: list[_Site]) -> None:
-    """Every group of connected roads reaches a hub."""
-    nodes = list(dict.fromkeys(n for e in edges for n in (e.a, e.b)))
-    index = {n: i for i, n in enumerate(nodes)}
-    uf = _Union(len(nodes))
-    for e in edges:
-        uf.union(index[e.a], index[e.b])
-    hubs = {s.key for s in sites if s.kind == "hub"}
-    with_hub = {uf.find(index[h]) for h in hubs if h in index}
-    for e in edges:
-        root = uf.find(index[e.a])
-        if root not in with_hub:
-            group = [n for n in nodes if uf.find(index[n]) == root]
-            named = [str(n) for n in group if isinstance(n, str)]
-            what = f"the places {named}" if named else "no site"
-            raise ScenarioError(p, lines[e.line].feature.label,
-                                f"disconnected roads: this road and those it connects to reach {what} and no hub "
-                                f"(every group of connected roads must lead to a hub)")
-
-
-def _road_dict(e: _Edge, line: _Line, names: dict[int | str, str], plane: FlatPlane,
+def _road_dict(e: Edge, line: _Line, names: dict[int | str, str], plane: FlatPlane,
                opts: ImportOptions) -> dict[str, Any]:
     terrain, threat, cleared = line.attrs
     road: dict[str, Any] = {"from": str(e.a), "to": str(e.b), "km": round(e.km, 3), "terrain": terrain,

@@ -28,7 +28,7 @@ def countries() -> dict[str, Any]:
 def _path(geom: dict[str, Any]) -> MplPath:
     polys = [geom["coordinates"]] if geom["type"] == "Polygon" else geom["coordinates"]
     verts: list[tuple[float, float]] = []
-    codes: list[int] = []
+    codes: list[Any] = []
     for poly in polys:
         for ring in poly:
             pts = [(float(x), float(y)) for x, y in ring]

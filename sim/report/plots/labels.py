@@ -18,6 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.text import Annotation
 from matplotlib.transforms import Bbox
 
+
 def _ring(n: int) -> tuple[tuple[float, float, str, str], ...]:
     """``n`` directions around an anchor, right first then alternating up and down, with the
     alignment that puts the text beyond the offset point."""
@@ -142,7 +143,7 @@ def place_labels(ax: Axes, labels: list[Label], obstacles: list[Bbox] | None = N
                 score = cover if tier == 2 else roads / px ** 2 + far
                 ranked.append((tier, score, order, (ox, oy, ha, va, leader), box, (ax0, ay0)))
                 order += 1
-        tier, _, _, chosen, box, anchor = min(ranked, key=lambda t: (t[0] == 2, t[1], t[2]))
+        tier, _, _, chosen, best_box, anchor = min(ranked, key=lambda t: (t[0] == 2, t[1], t[2]))
         xy = tuple(ax.transData.inverted().transform(anchor))
         if tier == 2 or (lab.optional and tier > 0):
             if lab.optional:
@@ -156,7 +157,7 @@ def place_labels(ax: Axes, labels: list[Label], obstacles: list[Bbox] | None = N
                                       "shrinkB": lab.gap * 0.8} if leader else None)
         ann.set_in_layout(False)
         texts.append(ann)
-        hard = np.vstack([hard, np.asarray(box, dtype=float)[None, :]])
+        hard = np.vstack([hard, np.asarray(best_box, dtype=float)[None, :]])
     return Placed(texts, collisions, dropped)
 
 
