@@ -37,23 +37,35 @@ def _path(geom: dict[str, Any]) -> MplPath:
     return MplPath(verts, codes)
 
 
-def draw_borders(ax: Axes, view: tuple[float, float, float, float]) -> list[tuple[str, list[tuple[float, float]]]]:
-    """Fill the countries and draw their borders under everything else; the names of the countries
-    in ``view`` (lon0, lat0, lon1, lat1) with points inside each (a representative point first,
-    then a grid over its visible part), where a label may stand."""
+@lru_cache(maxsize=1)
+def _paths() -> tuple[MplPath, ...]:
+    return tuple(_path(f["geometry"]) for f in countries()["features"])
+
+
+@lru_cache(maxsize=32)
+def country_anchors(view: tuple[float, float, float, float]) -> tuple[tuple[str, tuple[tuple[float, float], ...]], ...]:
+    """The countries with a sizeable part in ``view`` (lon0, lat0, lon1, lat1), each with points
+    inside that part (a representative point first, then a grid over it) where a name may stand."""
     from shapely.geometry import Point, box, shape
 
     frame = box(*view)
-    names: list[tuple[str, list[tuple[float, float]]]] = []
+    out = []
     for feat in countries()["features"]:
-        geom = feat["geometry"]
-        ax.add_patch(PathPatch(_path(geom), facecolor=LAND, edgecolor=BORDER, lw=0.8, zorder=0.2,
-                               label="_country", gid="country"))
-        part = shape(geom).intersection(frame)
-        if not part.is_empty and part.area > 0.02 * frame.area:
-            p = part.representative_point()
-            x0, y0, x1, y1 = part.bounds
-            grid = [(x0 + (x1 - x0) * i / 4, y0 + (y1 - y0) * j / 4) for j in (1, 2, 3) for i in (1, 2, 3)]
-            inside = [(x, y) for x, y in grid if part.contains(Point(x, y))]
-            names.append((str(feat["properties"]["name"]), [(float(p.x), float(p.y)), *inside]))
-    return names
+        part = shape(feat["geometry"]).intersection(frame)
+        if part.is_empty or part.area <= 0.02 * frame.area:
+            continue
+        p = part.representative_point()
+        x0, y0, x1, y1 = part.bounds
+        grid = [(x0 + (x1 - x0) * i / 4, y0 + (y1 - y0) * j / 4) for j in (1, 2, 3) for i in (1, 2, 3)]
+        inside = [(x, y) for x, y in grid if part.contains(Point(x, y))]
+        out.append((str(feat["properties"]["name"]), ((float(p.x), float(p.y)), *inside)))
+    return tuple(out)
+
+
+def draw_borders(ax: Axes, view: tuple[float, float, float, float]) -> list[tuple[str, list[tuple[float, float]]]]:
+    """Fill the countries and draw their borders under everything else; ``country_anchors(view)``,
+    for labelling."""
+    for path in _paths():
+        ax.add_patch(PathPatch(path, facecolor=LAND, edgecolor=BORDER, lw=0.8, zorder=0.2, label="_country",
+                               gid="country"))
+    return [(name, list(anchors)) for name, anchors in country_anchors(tuple(float(v) for v in view))]

@@ -100,7 +100,7 @@ def _array(boxes: list[Bbox] | np.ndarray | None) -> np.ndarray:
 
 
 def place_labels(ax: Axes, labels: list[Label], obstacles: list[Bbox] | None = None,
-                 soft: np.ndarray | None = None) -> Placed:
+                 soft: np.ndarray | None = None, *, draw: bool = True) -> Placed:
     """Place ``labels`` on ``ax`` in the given order (most important first).
 
     ``obstacles`` (markers, the legend) are never covered if it can be helped, like placed labels;
@@ -108,10 +108,12 @@ def place_labels(ax: Axes, labels: list[Label], obstacles: list[Bbox] | None = N
     when some position allows it. Among the candidate positions (nearest ring first) a label takes
     the first that covers nothing; else the first that covers only soft boxes, the least of them;
     else (not optional) the one that covers least, counted in ``collisions``. Each text is measured
-    once; the box of every candidate position is computed, not drawn."""
+    once; the box of every candidate position is computed, not drawn. ``draw=False``: the caller has
+    just drawn the figure (its layout is settled)."""
     fig = ax.figure
     canvas = fig.canvas
-    canvas.draw()  # settle the layout: boxes are measured against it
+    if draw:
+        canvas.draw()  # settle the layout: boxes are measured against it
     renderer = canvas.get_renderer()  # type: ignore[attr-defined]
     frame = ax.get_window_extent(renderer)
     hard = _array(obstacles)

@@ -144,5 +144,5 @@ def plot_network(sc: Scenario, ax: Axes | None = None, *, label_km: bool = True,
     boxes.append(legend.get_window_extent())
     along = [line_boxes(ax, *road_xy(sc, pos, i)) for i in range(len(sc.roads))]
     soft = np.vstack(along) if along else None
-    ax.label_placement = place_labels(ax, labels, boxes, soft)  # type: ignore[attr-defined]
+    ax.label_placement = place_labels(ax, labels, boxes, soft, draw=False)  # type: ignore[attr-defined]
     return ax
