@@ -81,6 +81,7 @@ def test_crowded_labels_move_apart() -> None:
     assert not any(a.overlaps(b) for a, b in itertools.combinations(boxes, 2))
     # an optional label that cannot fit is dropped, a required one is counted
     tiny = new_axes(None, (1, 0.3))
+    tiny.set_axis_off()  # no decorations: the layout keeps the tiny axes
     tiny.set_xlim(0, 1)
     tiny.set_ylim(0, 1)
     out = place_labels(tiny, [Label((0.5, 0.5), "a very long label that does not fit", optional=True),
