@@ -73,17 +73,19 @@ def executor(args: argparse.Namespace) -> Any:
 
 
 def write_outputs(path: Path | None, args: argparse.Namespace, **tables: Any) -> None:
-    """Charts and report of the results folder ``path`` (unless ``--no-charts``): the one place every
-    command draws them. ``tables``: the tables in memory, when the command has them (else they are
+    """Charts, report and GeoJSON (``network.geojson``, a trace's ``events.geojson``) of the results
+    folder ``path`` (unless ``--no-charts``): the one place every command draws them. ``tables``: the tables in memory, when the command has them (else they are
     read from the folder). A chart that fails does not fail the command: its tables are written."""
     if path is None or getattr(args, "no_charts", False):
         return
     try:
         from sim.report.charts import write_charts
+        from sim.report.geojson import write_geojson
         from sim.report.html import write_report
 
         sc = tables.pop("scenario", None)
         write_charts(path, sc, tables or None)
+        write_geojson(path, sc, tables or None)
         write_report(path, charts=False)
     except Exception as exc:  # the tables are safe: say what failed, keep them
         msg = f"charts or report failed: {type(exc).__name__}: {exc}"

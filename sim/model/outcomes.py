@@ -54,9 +54,11 @@ BASE_TIMES: tuple[str, ...] = ("exit_hours", "leave_by_hours", "last_arrival_hou
 """Hours from ``calendar.start`` per (point, replication, base)."""
 
 TRACE_EVENT_COLUMNS: tuple[str, ...] = (
-    "replication", "time_hours", "kind", "base", "lift", "convoy", "segment",
+    "replication", "time_hours", "kind", "base", "lift", "convoy", "segment", "km_along",
     "vehicles_destroyed", "wounded", "killed", "delay_hours", "detail",
 )
+"""Columns of a trace's ``events.parquet``. ``segment`` is ``a-b`` in the direction of travel and
+``km_along`` the km from ``a`` at which a road incident happened (NaN for other events)."""
 TRACE_LEG_COLUMNS: tuple[str, ...] = (
     "replication", "convoy", "lift", "base", "kind", "leg", "a", "b", "km",
     "depart_hours", "arrive_hours", "vehicles", "trucks", "escorts", "personnel",

@@ -252,6 +252,12 @@ class Waypoint(Strict):
     """Longitude in degrees (east positive), for maps."""
 
 
+MAX_SHAPE_POINTS = 20_000
+"""Most points in a road's ``shape``: a simplified 1,000 km road needs a few hundred."""
+LonLat = tuple[Annotated[float, Field(ge=-180, le=180)], Annotated[float, Field(ge=-90, le=90)]]
+"""A position ``[lon, lat]`` in degrees (GeoJSON's order)."""
+
+
 class Road(Strict):
     """An undirected road between two sites or waypoints."""
 
@@ -267,6 +273,10 @@ class Road(Strict):
     """Name of a ``threats.levels`` entry: sets the IED, ambush and breakdown rates."""
     cleared: bool = False
     """Route clearance works on this road: the ``route_clearance`` mitigation applies on it."""
+    shape: Annotated[list[LonLat], Field(max_length=MAX_SHAPE_POINTS)] | None = None
+    """Points ``[lon, lat]`` of the road's line between ``from`` and ``to`` (its ends excluded), for
+    maps and for placing events (``withdrawal-sim import-geo`` writes them); default: a straight
+    line. Drawing only: the model uses ``km``."""
 
     model_config = ConfigDict(
         extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False, use_attribute_docstrings=True

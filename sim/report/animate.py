@@ -1,4 +1,5 @@
-"""An animated GIF of one traced run on the network map: convoys move, strikes flash, bases empty."""
+"""An animated GIF of one traced run on the network map (country borders, roads along their shapes):
+convoys move, strikes flash where they happened, bases empty."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from PIL import Image
 
+from sim.model.geo.lines import RoadLines
 from sim.model.schema import Scenario
 from sim.report.limits import MAX_FRAMES
 from sim.report.plots.maps import base_load, marker_area, node_positions, plot_network
@@ -21,32 +23,47 @@ from sim.report.plots.timeline import LEG_COLOURS
 from sim.store.atomic import atomic_write
 
 
-def leg_positions(legs: pd.DataFrame, pos: dict[str, tuple[float, float]], t_hours: float) -> tuple[np.ndarray, list[str]]:
+def leg_positions(legs: pd.DataFrame, pos: dict[str, tuple[float, float]], t_hours: float,
+                  lines: RoadLines | None = None) -> tuple[np.ndarray, list[str]]:
     """(lon, lat) of every convoy on the road at ``t_hours`` and the kinds of their legs.
 
-    Positions are interpolated linearly along the leg a → b between its depart and arrive hours
-    (halts spread evenly: the trace does not say where on the leg a convoy stopped).
+    Positions are interpolated along the leg a → b between its depart and arrive hours (halts spread
+    evenly: the trace does not say where on the leg a convoy stopped): on a straight line, or with
+    ``lines`` along the road's line (its shape).
     """
     on = legs[(legs["depart_hours"] <= t_hours) & (t_hours < legs["arrive_hours"])]
     if on.empty:
         return np.empty((0, 2)), []
-    a = np.array([pos[str(x)] for x in on["a"]], dtype=float)
-    b = np.array([pos[str(x)] for x in on["b"]], dtype=float)
     d0 = on["depart_hours"].to_numpy(float)
     d1 = on["arrive_hours"].to_numpy(float)
-    f = np.clip((t_hours - d0) / np.maximum(d1 - d0, 1e-9), 0.0, 1.0)[:, None]
-    return a + f * (b - a), [str(k) for k in on["kind"]]
+    f = np.clip((t_hours - d0) / np.maximum(d1 - d0, 1e-9), 0.0, 1.0)
+    if lines is not None:
+        xy = np.array([lines.at(str(a), str(b), float(fk))
+                       for a, b, fk in zip(on["a"], on["b"], f, strict=True)], dtype=float)
+        return xy, [str(k) for k in on["kind"]]
+    a = np.array([pos[str(x)] for x in on["a"]], dtype=float)
+    b = np.array([pos[str(x)] for x in on["b"]], dtype=float)
+    return a + f[:, None] * (b - a), [str(k) for k in on["kind"]]
 
 
-def event_positions(events: pd.DataFrame, legs: pd.DataFrame, pos: dict[str, tuple[float, float]]) -> np.ndarray:
-    """(lon, lat) of each event: where its convoy was at that time, else at its base."""
+def event_positions(events: pd.DataFrame, legs: pd.DataFrame, pos: dict[str, tuple[float, float]],
+                    lines: RoadLines | None = None) -> np.ndarray:
+    """(lon, lat) of each event: ``km_along`` its segment's road when the trace recorded it (and
+    ``lines`` are given), else where its convoy was at that time, else at its base."""
     out = np.zeros((len(events), 2))
+    kms = events["km_along"].to_numpy(float) if "km_along" in events.columns else np.full(len(events), np.nan)
+    segs = events["segment"].astype(str).tolist() if "segment" in events.columns else [""] * len(events)
     for i, (time_hours, convoy, base) in enumerate(zip(events["time_hours"], events["convoy"], events["base"],
                                                         strict=True)):
+        ab = lines.split_segment(segs[i]) if lines is not None and np.isfinite(kms[i]) else None
+        if ab is not None and lines is not None:
+            out[i] = lines.locate(ab[0], ab[1], float(kms[i]))
+            continue
         t = float(time_hours)
         mine = legs[(legs["convoy"] == convoy) & (legs["depart_hours"] <= t) & (t <= legs["arrive_hours"])]
         if len(mine):
-            p, _ = leg_positions(mine.iloc[:1].assign(arrive_hours=mine["arrive_hours"].iloc[:1] + 1e-9), pos, t)
+            p, _ = leg_positions(mine.iloc[:1].assign(arrive_hours=mine["arrive_hours"].iloc[:1] + 1e-9), pos, t,
+                                 lines)
             out[i] = p[0]
         else:
             out[i] = pos.get(str(base), (np.nan, np.nan))
@@ -92,7 +109,8 @@ def animate(
     n = int(np.clip(max_frames, 2, MAX_FRAMES))
     times = np.linspace(t0, t1, n)
     flash_hours = max(3.0 * (t1 - t0) / n, 3.0)
-    ev_pos = event_positions(events, trace_legs, pos) if len(events) else np.empty((0, 2))
+    lines = RoadLines(sc)
+    ev_pos = event_positions(events, trace_legs, pos, lines) if len(events) else np.empty((0, 2))
     ev_t = events["time_hours"].to_numpy(float) if len(events) else np.empty(0)
     ev_col = [EVENT_STYLE[str(k)]["color"] for k in events["kind"]] if len(events) else []
     bases = list(sc.bases)
@@ -120,7 +138,7 @@ def animate(
 
         def draw(i: int) -> tuple:
             t = float(times[i])
-            xy, kinds = leg_positions(trace_legs, pos, t)
+            xy, kinds = leg_positions(trace_legs, pos, t, lines)
             convoys.set_offsets(xy if len(xy) else np.empty((0, 2)))
             convoys.set_facecolor([LEG_COLOURS.get(k, OKABE_ITO["orange"]) for k in kinds] or "none")
             age = t - ev_t

@@ -21,7 +21,7 @@ LAYERS = ("model", "engines", "experiments", "store", "report", "api", "cli")
 TOP = {"sim", "sim.__main__"}
 """The package's face (lazy re-exports) and ``python -m sim``: above every layer."""
 HEAVY = ("numpy", "pandas", "matplotlib", "scipy", "dask", "distributed", "SALib", "networkx", "rich",
-         "pydantic", "pyarrow", "simpy", "yaml", "PIL")
+         "pydantic", "pyarrow", "simpy", "yaml", "PIL", "shapely", "pyproj", "folium")
 
 
 def module_name(path: Path) -> str:

@@ -81,9 +81,10 @@ def fake_trace(sc: Scenario, seed: int = 2) -> tuple[pd.DataFrame, pd.DataFrame]
                 for k in ("ied", "ambush", "breakdown"):
                     if rng.random() < 0.35:
                         legs[-1][{"ied": "ied_strikes", "ambush": "ambushes", "breakdown": "breakdowns"}[k]] += 1
-                        events.append({"replication": 0, "time_hours": t + rng.uniform(0, dur), "kind": k,
+                        at = t + rng.uniform(0, dur)
+                        events.append({"replication": 0, "time_hours": at, "kind": k,
                                        "base": base, "lift": legs[-1]["lift"], "convoy": convoy,
-                                       "segment": f"{a}-{bb}", "vehicles_destroyed": int(k != "breakdown"),
+                                       "segment": f"{a}-{bb}", "km_along": km * (at - t) / dur, "vehicles_destroyed": int(k != "breakdown"),
                                        "wounded": 2, "killed": 0, "delay_hours": 3.0, "detail": ""})
                 t += dur
             t += 6.0 if i % 2 == 0 else 2.0

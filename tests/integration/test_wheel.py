@@ -37,6 +37,10 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with zipfile.ZipFile(wheels[0]) as z:
         names = z.namelist()
         assert not [n for n in names if n.startswith(("studies/", "benchmarks/", "tests/", "scenarios/"))], names
+        # the borders and Leaflet the maps read from the package (no network at run time)
+        assert {"sim/report/data/countries.geojson", "sim/report/data/leaflet/leaflet.js",
+                "sim/report/data/leaflet/leaflet.css", "sim/report/data/leaflet/LICENSE",
+                "sim/report/data/README.md"} <= set(names), names
         z.extractall(site)
     return site
 
@@ -56,6 +60,8 @@ def test_installed_package_runs_a_scenario(installed: Path, tmp_path: Path) -> N
     res = _run(installed, tmp_path, "-m", "sim", "run", "kidal.yaml", "-n", "64", "--quiet", "--out", "out")
     assert res.returncode == 0, res.stderr
     assert (tmp_path / "out" / "runs.parquet").is_file() and (tmp_path / "out" / "report.html").is_file()
+    assert (tmp_path / "out" / "charts" / "network.png").is_file() and (tmp_path / "out" / "network.geojson").is_file()
+    assert "charts_error" not in (tmp_path / "out" / "manifest.json").read_text()
 
 
 def test_installed_bench_says_what_to_do(installed: Path, tmp_path: Path) -> None:

@@ -34,20 +34,25 @@ class Recorder:
 
     def event(self, t: float, kind: str, base: str | None, lift: str | None, convoy: str | None,
               segment: str | None = None, vd: int = 0, w: int = 0, k: int = 0, dh: float = 0.0,
-              detail: str = "") -> None:
+              detail: str = "", km_along: float = float("nan")) -> None:
         self.events.append({
             "replication": self.replication, "time_hours": float(t), "kind": kind, "base": base or "",
             "lift": lift or "", "convoy": convoy or "", "segment": segment or "",
+            "km_along": float(km_along),
             "vehicles_destroyed": int(vd), "wounded": int(w), "killed": int(k),
             "delay_hours": float(dh), "detail": detail,
         })
 
     def incident(self, rep: Replication, t: float, drive_hours: float, kind: str, cv: ConvoyState,
                  seg: Segment, toward: bool, vd: int, w: int, k: int, dh: float) -> None:
-        """An IED, ambush or breakdown at a random point of the segment's drive."""
+        """An IED, ambush or breakdown at a random point of the segment's drive: one uniform ``u`` from
+        the stream ``trace`` places it ``u`` of the way through the drive hours (speed is constant on a
+        segment) and so ``u · km`` from the segment's start in the direction of travel."""
         a, b = (seg.b, seg.a) if toward else (seg.a, seg.b)
-        at = rep.static.advance(t, float(rep.streams["trace"].random()) * drive_hours)
-        self.event(at, kind, cv.base.name, cv.lift, cv.ident, f"{a}-{b}", vd, w, k, dh, detail=cv.kind)
+        u = float(rep.streams["trace"].random())
+        at = rep.static.advance(t, u * drive_hours)
+        self.event(at, kind, cv.base.name, cv.lift, cv.ident, f"{a}-{b}", vd, w, k, dh, detail=cv.kind,
+                   km_along=u * seg.km)
 
     def leg(self, rep: Replication, cv: ConvoyState, j: int, seg: Segment, toward: bool, depart: float,
             arrive: float, groups: list[int], ied: int, amb: int, bd: int, drive: float,

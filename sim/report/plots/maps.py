@@ -1,4 +1,5 @@
-"""The network map: roads coloured by threat, bases sized by load, hubs and waypoints marked."""
+"""The network map: country borders, roads coloured by threat along their shapes, bases sized by load,
+hubs and waypoints marked, labels placed without collisions."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 
 from sim.model.schema import Scenario
+from sim.report.plots.basemap import COUNTRY_TEXT, draw_borders
+from sim.report.plots.labels import Label, line_boxes, marker_box, place_labels
 from sim.report.plots.style import OKABE_ITO, new_axes, styled, threat_colours
 
 
@@ -36,66 +39,110 @@ def _label(name: str) -> str:
     return name.replace("_", " ").title()
 
 
-@styled
-def plot_network(sc: Scenario, ax: Axes | None = None, *, label_km: bool = True) -> Axes:
-    """Map (lon/lat) of the scenario's roads, bases, hubs and waypoints.
+def road_xy(sc: Scenario, pos: dict[str, tuple[float, float]], i: int) -> tuple[list[float], list[float]]:
+    """Longitudes and latitudes of road ``i``'s line (its ends and its ``shape``)."""
+    r = sc.roads[i]
+    pts = [pos[r.from_], *[(float(x), float(y)) for x, y in (r.shape or [])], pos[r.to]]
+    return [p[0] for p in pts], [p[1] for p in pts]
 
-    Roads are coloured by threat level (green → purple, least to most attacks per 100 km); bases
-    are circles whose area is proportional to personnel + cargo units; hubs are stars; waypoints
-    small dots. Artists: one line per road, one scatter for bases, one for hubs, one for waypoints
-    (when there are any).
+
+def _midpoint(xs: list[float], ys: list[float]) -> tuple[float, float]:
+    """The point halfway along a drawn line (planar in lon/lat: where the eye sees the middle)."""
+    seg = [math.hypot(x1 - x0, y1 - y0) for x0, y0, x1, y1 in zip(xs, ys, xs[1:], ys[1:], strict=False)]
+    half, run = sum(seg) / 2.0, 0.0
+    for k, d in enumerate(seg):
+        if run + d >= half and d > 0:
+            f = (half - run) / d
+            return xs[k] + f * (xs[k + 1] - xs[k]), ys[k] + f * (ys[k + 1] - ys[k])
+        run += d
+    return xs[0], ys[0]
+
+
+def map_view(sc: Scenario) -> tuple[float, float, float, float]:
+    """(lon0, lat0, lon1, lat1) shown: every place and road point, with a margin."""
+    pos = node_positions(sc)
+    xs = [p[0] for p in pos.values()] + [float(x) for r in sc.roads for x, _ in (r.shape or [])]
+    ys = [p[1] for p in pos.values()] + [float(y) for r in sc.roads for _, y in (r.shape or [])]
+    pad_x = max(0.3, 0.15 * (max(xs) - min(xs)))
+    pad_y = max(0.3, 0.15 * (max(ys) - min(ys)))
+    return min(xs) - pad_x, min(ys) - pad_y, max(xs) + pad_x, max(ys) + pad_y
+
+
+@styled
+def plot_network(sc: Scenario, ax: Axes | None = None, *, label_km: bool = True, borders: bool = True) -> Axes:
+    """Map (lon/lat) of the scenario's roads, bases, hubs and waypoints over the country borders.
+
+    Roads are coloured by threat level (green → purple, least to most attacks per 100 km) and follow
+    their ``shape`` when they have one; bases are circles whose area is proportional to personnel +
+    cargo units; hubs are stars; waypoints small dots. Country borders and names come from the
+    shipped Natural Earth file (``borders=False`` leaves them out). Labels are placed so that none
+    overlaps another, a marker or the legend (``labels.place_labels``); the result is kept on the
+    axes as ``ax.label_placement``. Artists: one line per road, one scatter for bases, one for hubs,
+    one for waypoints (when there are any), one patch per country.
     """
     ax = new_axes(ax, (8.0, 7.0))
     pos = node_positions(sc)
+    view = map_view(sc)
+    ax.set_xlim(view[0], view[2])
+    ax.set_ylim(view[1], view[3])
+    ax.set_aspect(1.0 / max(0.2, math.cos(math.radians((view[1] + view[3]) / 2.0))))
+    country_names = draw_borders(ax, view) if borders else []
     colours = threat_colours(sc.threats.levels)
-    for r in sc.roads:
-        (x0, y0), (x1, y1) = pos[r.from_], pos[r.to]
-        ax.plot([x0, x1], [y0, y1], color=colours[r.threat], lw=3.5, solid_capstyle="round",
+    mids = []
+    for i, r in enumerate(sc.roads):
+        xs, ys = road_xy(sc, pos, i)
+        ax.plot(xs, ys, color=colours[r.threat], lw=3.5, solid_capstyle="round",
                 ls=(0, (1, 0)) if not r.cleared else (0, (4, 1.5)), zorder=1)
-        if label_km:
-            ax.annotate(f"{r.km:g} km", ((x0 + x1) / 2, (y0 + y1) / 2), xytext=(4, -4),
-                        textcoords="offset points", fontsize=8, color="#444444", zorder=2)
+        mids.append(_midpoint(xs, ys))
 
     bases = list(sc.bases)
     loads = np.array([base_load(sc, b) for b in bases])
+    obstacles: list[tuple[tuple[float, float], float]] = []
+    labels: list[Label] = []
     if bases:
         mx = float(loads.max())
-        ax.scatter([pos[b][0] for b in bases], [pos[b][1] for b in bases],
-                   s=[marker_area(v, mx) for v in loads], color=OKABE_ITO["blue"], alpha=0.85,
-                   edgecolor="white", linewidth=1.2, zorder=4, label="base (area ∝ load)")
-        for b, v in zip(bases, loads, strict=True):
-            ax.annotate(f"{_label(b)}\n{int(v):,} pers.+units", pos[b], xytext=(10, 6),
-                        textcoords="offset points", fontsize=10, fontweight="bold", zorder=5)
+        areas = [marker_area(v, mx) for v in loads]
+        ax.scatter([pos[b][0] for b in bases], [pos[b][1] for b in bases], s=areas, color=OKABE_ITO["blue"],
+                   alpha=0.85, edgecolor="white", linewidth=1.2, zorder=4, label="base (area ∝ load)")
+        for b, v, a in zip(bases, loads, areas, strict=True):
+            radius = math.sqrt(a) / 2.0
+            obstacles.append((pos[b], radius))
+            labels.append(Label(pos[b], f"{_label(b)}\n{int(v):,} pers.+units", gap=radius + 3,
+                                style={"fontsize": 10, "fontweight": "bold"}))
     hubs = list(sc.hubs)
     if hubs:
         ax.scatter([pos[h][0] for h in hubs], [pos[h][1] for h in hubs], marker="*", s=380,
                    color=OKABE_ITO["black"], zorder=4, label="hub")
         for h in hubs:
-            ax.annotate(f"{_label(h)} (hub)", pos[h], xytext=(10, -14), textcoords="offset points",
-                        fontsize=10, fontweight="bold", zorder=5)
+            obstacles.append((pos[h], 10.0))
+            labels.append(Label(pos[h], f"{_label(h)} (hub)", gap=12, style={"fontsize": 10, "fontweight": "bold"}))
     wps = list(sc.waypoints)
     if wps:
         ax.scatter([pos[w][0] for w in wps], [pos[w][1] for w in wps], s=22, color=OKABE_ITO["grey"],
                    edgecolor="black", linewidth=0.5, zorder=3, label="waypoint")
         for w in wps:
-            ax.annotate(_label(w), pos[w], xytext=(-6, 4), textcoords="offset points", ha="right",
-                        fontsize=9, color="#333333", zorder=5)
+            obstacles.append((pos[w], 3.0))
+            labels.append(Label(pos[w], _label(w), gap=5, style={"fontsize": 9, "color": "#333333"}))
+    if label_km:
+        for r, mid in zip(sc.roads, mids, strict=True):
+            labels.append(Label(mid, f"{r.km:g} km", gap=4, style={"fontsize": 8, "color": "#444444"}))
+    for name, anchors in country_names:
+        labels.append(Label(anchors[0], name.upper(), gap=0, optional=True, alternatives=tuple(anchors[1:]),
+                            style={"fontsize": 9, "color": COUNTRY_TEXT, "fontstyle": "italic"}))
 
     used = [lvl for lvl in sc.threats.levels if any(r.threat == lvl for r in sc.roads)]
     handles = [Line2D([], [], color=colours[lvl], lw=3.5, label=f"{lvl} threat road") for lvl in used]
     if any(r.cleared for r in sc.roads):
         handles.append(Line2D([], [], color="#444444", lw=2, ls=(0, (4, 1.5)), label="route cleared"))
     h2, _ = ax.get_legend_handles_labels()
-    ax.legend(handles=[*handles, *h2], loc="best", framealpha=0.9, markerscale=0.6)
-
-    xs = [p[0] for p in pos.values()]
-    ys = [p[1] for p in pos.values()]
-    pad_x = max(0.3, 0.15 * (max(xs) - min(xs)))
-    pad_y = max(0.3, 0.15 * (max(ys) - min(ys)))
-    ax.set_xlim(min(xs) - pad_x, max(xs) + pad_x)
-    ax.set_ylim(min(ys) - pad_y, max(ys) + pad_y)
-    ax.set_aspect(1.0 / max(0.2, math.cos(math.radians(float(np.mean(ys))))))
+    legend = ax.legend(handles=[*handles, *h2], loc="best", framealpha=0.9, markerscale=0.6)
     ax.set_xlabel("Longitude (° E)")
     ax.set_ylabel("Latitude (° N)")
     ax.set_title(f"Road network: {sc.name}")
+    ax.figure.canvas.draw()  # the layout and the legend's place settle before labels are measured
+    boxes = [marker_box(ax, xy, r) for xy, r in obstacles]
+    boxes.append(legend.get_window_extent())
+    along = [line_boxes(ax, *road_xy(sc, pos, i)) for i in range(len(sc.roads))]
+    soft = np.vstack(along) if along else None
+    ax.label_placement = place_labels(ax, labels, boxes, soft, draw=False)  # type: ignore[attr-defined]
     return ax
