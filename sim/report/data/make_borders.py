@@ -3,7 +3,7 @@
 Run once at development time, never at run time (CI and users may have no network):
 
     npm pack world-atlas@2.0.2 && tar xzf world-atlas-2.0.2.tgz
-    python tools/make_borders.py package/countries-50m.json
+    python sim/report/data/make_borders.py package/countries-50m.json
 
 ``world-atlas`` (npm, ISC licence, by Mike Bostock) redistributes Natural Earth's 1:50m Admin 0
 country boundaries, version 4.1.0, as TopoJSON. Natural Earth is public domain
@@ -25,7 +25,7 @@ BOX = (-20.0, 2.0, 20.0, 32.0)
 """lon_min, lat_min, lon_max, lat_max: Mali (lon -12.2 to 4.3, lat 10.1 to 25.0) with its neighbours
 and a margin; the maps' views are set by the scenario's places, well inside it."""
 DECIMALS = 3
-OUT = Path(__file__).resolve().parents[1] / "sim" / "report" / "data" / "countries.geojson"
+OUT = Path(__file__).resolve().parent / "countries.geojson"
 
 
 def decode_arcs(topo: dict[str, Any]) -> list[list[tuple[float, float]]]:
@@ -88,7 +88,7 @@ def main(src: str) -> None:
     doc = {"type": "FeatureCollection",
            "name": "Natural Earth 1:50m Admin 0 countries (v4.1.0), clipped",
            "license": "Public domain (Natural Earth, https://www.naturalearthdata.com/about/terms-of-use/)",
-           "source": "world-atlas 2.0.2 (npm), countries-50m.json, decoded from TopoJSON by tools/make_borders.py",
+           "source": "world-atlas 2.0.2 (npm), countries-50m.json, decoded from TopoJSON by sim/report/data/make_borders.py",
            "bbox": list(BOX), "features": features}
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(doc, separators=(",", ":")) + "\n", encoding="utf-8")
