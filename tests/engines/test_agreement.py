@@ -25,7 +25,7 @@ from sim.engines.streams import BLOCK_SIZE
 from sim.model import outcomes
 from sim.model.loader import load_scenario, validate
 from sim.model.schema import Scenario
-from tests.helpers.builders import SYNTHETIC, loading_makespan, one_leg, split_authorization
+from tests.helpers.builders import PEOPLE, SYNTHETIC, loading_makespan, one_leg, split_authorization
 from tests.helpers.paths import SHIPPED
 
 Z_TOL = 4.5
@@ -37,7 +37,11 @@ SEED = 2024
 
 TIMES = ("exit_hours", "leave_by_hours", "last_arrival_hours", "road_hours")
 COUNTS = ("ied_strikes", "ambushes", "breakdowns", "wounded", "killed", "vehicles_lost", "trucks_lost",
-          "personnel_air", "personnel_road", "convoys", "flight_requests", "flights_granted", "road_requests")
+          "personnel_air", "personnel_road", "convoys", "flight_requests", "flights_granted", "road_requests",
+          "stationary_attacks", "died_of_wounds", "vehicles_damaged", "medevac_granted")
+"""Compared in mean and in distribution (chi-square)."""
+MEANS = tuple(c for c in outcomes.BASE_COUNTS if c not in COUNTS)
+"""The other counts (the people model's splits by kind and by fate), compared in mean."""
 
 
 def run_batch(sc: Scenario, n: int, seed: int = SEED) -> pd.DataFrame:
@@ -96,7 +100,7 @@ def compare(sc: Scenario, d: pd.DataFrame, b: pd.DataFrame) -> list[str]:
     cargo = [c for c in outcomes.cargo_columns(sc) if d[c].any() or b[c].any()]
     for base in sc.bases:
         x, y = d[d.base == base], b[b.base == base]
-        for col in (*TIMES, *COUNTS, *cargo, "forced_early"):
+        for col in (*TIMES, *COUNTS, *MEANS, *cargo, "forced_early"):
             z = z_score(x[col].to_numpy(float), y[col].to_numpy(float))
             if abs(z) >= Z_TOL:
                 bad.append(f"{base}.{col}: mean des {x[col].mean():.4g} batch {y[col].mean():.4g} z={z:.2f}")
@@ -119,9 +123,13 @@ def test_shipped_scenarios_agree(path: Path) -> None:
     assert not bad, "\n".join(bad)
 
 
-@pytest.mark.parametrize("name", sorted(SYNTHETIC))
+RULES = {**SYNTHETIC, **PEOPLE}
+"""One synthetic scenario per rule: the aggregate model's and the people model's (MODEL.md §10-§14)."""
+
+
+@pytest.mark.parametrize("name", sorted(RULES))
 def test_each_rule_agrees(name: str) -> None:
-    sc = SYNTHETIC[name]()
+    sc = RULES[name]()
     bad = compare(sc, run_des(sc, N_DES), run_batch(sc, N_BATCH))
     assert not bad, "\n".join(bad)
 
@@ -147,9 +155,9 @@ def test_deterministic_scenarios_agree_exactly(name: str) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(SYNTHETIC))
+@pytest.mark.parametrize("name", sorted(RULES))
 def test_each_rule_agrees_with_more_replications(name: str) -> None:
-    sc = SYNTHETIC[name]()
+    sc = RULES[name]()
     bad = compare(sc, run_des(sc, 2000, seed=7), run_batch(sc, 16 * BLOCK_SIZE, seed=7))
     assert not bad, "\n".join(bad)
 

@@ -13,6 +13,7 @@ from sim.model import rules
 from sim.model.schema import Lift
 
 from .flights import BaseFlights, known
+from .people import Occupants
 from .road import Roads
 from .state import BlockPlan, Loads, Tally
 
@@ -30,6 +31,9 @@ class LiftRun:
         self.teams = np.array([b.loading.teams for b in bases], dtype=np.int64)
         self.hours_per_load = np.array([b.loading.hours_per_truck_load for b in bases])
         self.trucks = np.full(tally.n_reps, lift.trucks, dtype=np.int64)
+        self.escorts = np.full(tally.n_reps, lift.escorts, dtype=np.int64)
+        """The escort pool (MODEL.md §5.3, §12): escorts destroyed or abandoned on any leg are gone."""
+        self.people = rules.people_model(self.sc)
 
     # ------------------------------------------------------------ pools and targets
 
@@ -101,13 +105,20 @@ class LiftRun:
         big, q = sc.convoy.max_vehicles, sc.convoy.escorts_per_convoy
         pools = {c: self.pool(c, rows, base, g) for c in plan.truck_classes}
         n = np.minimum(rules.truckloads(sc, pools), self.trucks[rows]) if pools else np.zeros(rows.size, np.int64)
-        k = rules.convoys_per_round(n, big, q, self.lift.escorts)
+        k = rules.convoys_per_round(n, big, q, self.escorts[rows])
         stand_down = k == 0
         end = np.full(rows.size, np.inf)
         go = np.flatnonzero(~stand_down)
         if go.size:
             end[go] = self._convoys(rows[go], g[go], base[go], n[go], k[go])
         return end, stand_down
+
+    def _crews(self, sets: list[tuple[str | None, np.ndarray]], m: int) -> Occupants | None:
+        """The occupancy groups of lift convoys in the people model (crews only); ``None`` otherwise."""
+        if not self.people:
+            return None
+        truck = self.lift.truck_type or ""
+        return Occupants.seated(self.sc, [(t if t is not None else truck, n) for t, n in sets], 0, 0, m)
 
     def _convoys(self, rows: np.ndarray, g: np.ndarray, base: np.ndarray, n: np.ndarray,
                  k: np.ndarray) -> np.ndarray:
@@ -116,17 +127,23 @@ class LiftRun:
         kmax = int(k.max())
         arrive = np.full((rows.size, kmax), np.inf)
         trucks_in = np.zeros((rows.size, kmax), dtype=np.int64)
+        escorts_in = np.zeros((rows.size, kmax), dtype=np.int64)
+        lift = self.lift
         for i in range(kmax):
             sel = np.flatnonzero(i < k)
             r, b = rows[sel], base[sel]
             groups = [np.full(sel.size, q, dtype=np.int64), np.asarray(rules.split_even(n[sel], k[sel], i))]
             depart = g[sel] + i * spacing
-            leg = road.drive(r, depart, b, True, groups, [1, 1], [None, None], q > 0, False)
+            occ = self._crews([(lift.escort_type, groups[0]), (lift.truck_type, groups[1])], sel.size)
+            leg = road.drive(r, depart, b, True, groups, [1, 1], [None, None], q > 0, False,
+                             escort_sets=[True, False], occupants=occ)
             tally.add_leg(r, b, leg, depart, trucks_hit=leg.hit[1])
             tally.counts["convoys"][r, b] += 1
             self.trucks[r] -= leg.hit[1]
+            self.escorts[r] -= leg.hit[0]
             arrive[sel, i] = leg.arrive_hours
             trucks_in[sel, i] = groups[1]
+            escorts_in[sel, i] = groups[0]  # the return leg drives with the escorts that survived
         order = np.argsort(arrive, axis=1, kind="stable")
         ready = np.zeros((rows.size, kmax))
         units = {c: np.zeros((rows.size, kmax), dtype=np.int64) for c in plan.truck_classes}
@@ -160,12 +177,15 @@ class LiftRun:
             cls_trucks = [used[c][sel, j].copy() for c in plan.truck_classes]
             aboard = [units[c][sel, j].copy() for c in plan.truck_classes]
             empty = trucks_in[sel, ci] - sum(cls_trucks, np.zeros(sel.size, dtype=np.int64))
-            groups = [np.full(sel.size, q, dtype=np.int64), *cls_trucks, empty]
+            groups = [escorts_in[sel, ci], *cls_trucks, empty]
             upt = [1, *(sc.cargo_classes[c].units_per_truck for c in plan.truck_classes), 1]
-            leg = road.drive(r, depart, b, False, groups, upt, [None, *aboard, None], q > 0, False)
+            occ = self._crews([(lift.escort_type, groups[0]), *((lift.truck_type, x) for x in groups[1:])], sel.size)
+            leg = road.drive(r, depart, b, False, groups, upt, [None, *aboard, None], q > 0, False,
+                             escort_sets=[True, *(False for _ in groups[1:])], occupants=occ)
             hit = sum(leg.hit[1:], np.zeros(sel.size, dtype=np.int64))
             tally.add_leg(r, b, leg, depart, trucks_hit=hit)
             self.trucks[r] -= hit
+            self.escorts[r] -= leg.hit[0]
             carried = np.zeros(sel.size, dtype=bool)
             for ic, c in enumerate(plan.truck_classes):
                 lost = leg.lost[ic + 1]

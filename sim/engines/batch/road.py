@@ -1,8 +1,10 @@
-"""Convoys on road segments, every replication at once (MODEL.md §4, §6).
+"""Convoys on road segments, every replication at once (MODEL.md §4, §6, §11-§14).
 
-A convoy is a list of vehicle groups (escorts, trucks of each cargo class, empty trucks, or the
-final convoy's self-propelled units), each an array over replications. Replications of one call may
-be on different routes: segment attributes are gathered per replication from padded route arrays.
+A convoy is a list of vehicle sets (escorts, trucks of each cargo class, empty trucks, or the
+final convoy's self-propelled units and seat vehicles), each an array over replications. Replications
+of one call may be on different routes: segment attributes are gathered per replication from padded
+route arrays. With the people model, the convoy's occupancy groups (``people.Occupants``) decide
+what a strike hits and who is hurt; without it, the aggregate model's counts per event apply.
 """
 
 from __future__ import annotations
@@ -18,6 +20,15 @@ from sim.model.network import Segment
 from sim.model.schema import Scenario
 
 from .air_cover import AirCoverTable
+from .people import CONTRACTORS, KINDS, PASSENGERS, Occupants, breakdown, evacuate, resolve, strike
+
+LEG_COUNTS: tuple[str, ...] = (
+    "ied_strikes", "ambushes", "breakdowns", "stationary_attacks", "wounded", "killed", "killed_in_action",
+    "died_of_wounds", "vehicles_lost", "vehicles_destroyed", "vehicles_damaged", "vehicles_repaired",
+    "vehicles_towed", "vehicles_abandoned", "wounded_crew", "wounded_passengers", "wounded_contractors",
+    "killed_crew", "killed_passengers", "killed_contractors", "medevac_requests", "medevac_granted",
+)
+"""Per-base counts (``outcomes.BASE_COUNTS``) a convoy leg adds to."""
 
 
 @dataclass
@@ -29,24 +40,28 @@ class Routes:
     ied_rate_per_100km: np.ndarray
     ambush_rate_per_100km: np.ndarray
     breakdowns_per_1000_vehicle_km: np.ndarray
+    stationary_rate_per_hour: np.ndarray
     cleared: np.ndarray
     n_segments: np.ndarray
 
     @classmethod
-    def build(cls, routes: list[list[Segment]]) -> Routes:
+    def build(cls, sc: Scenario, routes: list[list[Segment]]) -> Routes:
         width = max(1, max(len(r) for r in routes))
         shape = (len(routes), width)
         arrays = {name: np.zeros(shape) for name in (
             "km", "speed_kmh", "ied_rate_per_100km", "ambush_rate_per_100km",
             "breakdowns_per_1000_vehicle_km")}
         arrays["speed_kmh"][:] = 1.0
+        stationary = np.zeros(shape)
         cleared = np.zeros(shape, dtype=bool)
         for i, route in enumerate(routes):
             for j, seg in enumerate(route):
                 for name, arr in arrays.items():
                     arr[i, j] = getattr(seg, name)
+                stationary[i, j] = sc.threats.levels[seg.threat].stationary_attack_rate_per_hour
                 cleared[i, j] = seg.cleared
-        return cls(**arrays, cleared=cleared, n_segments=np.array([len(r) for r in routes], dtype=np.int64))
+        return cls(**arrays, stationary_rate_per_hour=stationary, cleared=cleared,
+                   n_segments=np.array([len(r) for r in routes], dtype=np.int64))
 
 
 @dataclass
@@ -66,14 +81,42 @@ class Leg:
     """Totals of one convoy's drive, per replication of the call (shape of ``rows``)."""
 
     arrive_hours: np.ndarray
-    ied: np.ndarray
-    ambush: np.ndarray
-    breakdowns: np.ndarray
-    wounded: np.ndarray
-    killed: np.ndarray
-    destroyed: np.ndarray
+    counts: dict[str, np.ndarray]
+    """``LEG_COUNTS`` of the leg."""
     hit: list[np.ndarray] = field(default_factory=list)
+    """Per vehicle set: vehicles destroyed or abandoned."""
     lost: list[np.ndarray] = field(default_factory=list)
+    """Per vehicle set: units of cargo lost with them."""
+    base_killed: np.ndarray | None = None
+    """Final convoys: the base's personnel killed (in action or of wounds)."""
+    base_flown: np.ndarray | None = None
+    """Final convoys: the base's wounded personnel flown out by medevac, alive."""
+
+
+@dataclass
+class _Convoys:
+    """The convoys of one ``drive`` call as it goes: sets, cargo and tallies, per row."""
+
+    groups: Sequence[np.ndarray]
+    upt: Sequence[int]
+    aboard: Sequence[np.ndarray | None]
+    leg: Leg
+
+    def remove(self, sets: np.ndarray, rows: np.ndarray) -> None:
+        """One vehicle of set ``sets[i]`` in row ``rows[i]`` destroyed or abandoned, with its cargo."""
+        for s in np.unique(sets):
+            r = rows[sets == s]
+            self.remove_n(int(s), r, np.ones(r.size, dtype=np.int64))
+
+    def remove_n(self, s: int, rows: np.ndarray, n: np.ndarray) -> None:
+        """``n`` vehicles of set ``s`` in ``rows`` (distinct) destroyed or abandoned."""
+        self.groups[s][rows] -= n
+        self.leg.hit[s][rows] += n
+        carried = self.aboard[s]
+        if carried is not None:
+            lost = np.minimum(n * self.upt[s], carried[rows])
+            carried[rows] -= lost
+            self.leg.lost[s][rows] += lost
 
 
 @dataclass
@@ -98,14 +141,20 @@ class Roads:
         armoured: bool,
         personnel: np.ndarray | None = None,
         final: bool = False,
+        escort_sets: Sequence[bool] | None = None,
+        occupants: Occupants | None = None,
     ) -> Leg:
         """Drive convoys (one per entry of ``rows``) over their routes, segment by segment.
 
-        ``groups`` are vehicle counts (modified in place as vehicles are destroyed); ``aboard`` the
-        units carried by each group (modified in place, ``None`` for groups that carry nothing);
-        ``upt`` the units per vehicle of each group. ``personnel`` (final convoys) caps the killed.
-        ``final`` convoys draw from the ``final_`` streams, lift convoys from the others, so more or
-        fewer lift rounds do not shift final-convoy draws (docs/architecture.md, "Randomness").
+        ``groups`` are vehicle counts per set (modified in place as vehicles are destroyed or
+        abandoned); ``aboard`` the units carried by each set (modified in place, ``None`` for sets
+        that carry nothing); ``upt`` the units per vehicle of each set. ``escort_sets`` marks the
+        escort sets (their share of the convoy scales the escort factors, MODEL.md §12); without it
+        an ``escorted`` convoy has the full factors (the aggregate model's final convoys).
+        ``personnel`` (aggregate final convoys) caps the killed. ``occupants`` (people model) are
+        the convoys' occupancy groups. ``final`` convoys draw from the ``final_`` streams, lift
+        convoys from the others, so more or fewer lift rounds do not shift final-convoy draws
+        (docs/architecture.md, "Randomness").
         """
         sc, rt = self.sc, self.routes
         eff = sc.threats.effects
@@ -114,9 +163,14 @@ class Roads:
         breakdowns, delays = self.streams[pre + "breakdowns"], self.streams[pre + "delays"]
         m = rows.size
         t = np.asarray(t0, dtype=float).copy()
-        z = [np.zeros(m, dtype=np.int64) for _ in range(6)]
-        leg = Leg(t, z[0], z[1], z[2], z[3], z[4], z[5], hit=[np.zeros(m, dtype=np.int64) for _ in groups],
-                  lost=[np.zeros(m, dtype=np.int64) for _ in groups])
+        leg = Leg(t, {k: np.zeros(m, dtype=np.int64) for k in LEG_COUNTS},
+                  hit=[np.zeros(m, dtype=np.int64) for _ in groups], lost=[np.zeros(m, dtype=np.int64) for _ in groups])
+        cv = _Convoys(groups, upt, aboard, leg)
+        c = leg.counts
+        occ = occupants
+        evac = sc.medevac is not None or sc.died_of_wounds is not None
+        records: list[tuple[np.ndarray, np.ndarray]] = []
+        escort_idx = [i for i, e in enumerate(escort_sets or ()) if e]
         nseg = rt.n_segments[route]
         for j in range(int(nseg.max(initial=0))):
             on = np.flatnonzero(j < nseg)
@@ -127,54 +181,199 @@ class Roads:
             seg = SegmentView(rt.km[r, s], rt.speed_kmh[r, s], rt.ied_rate_per_100km[r, s],
                               rt.ambush_rate_per_100km[r, s], rt.breakdowns_per_1000_vehicle_km[r, s],
                               rt.cleared[r, s])
-            n = np.sum([g[on] for g in groups], axis=0)
+            if occ is not None:
+                n = occ.vehicles(on)
+                share: np.ndarray | float = rules.escort_share(sc, occ.escorts(on), n) if escorted else 0.0
+            else:
+                n = np.sum([g[on] for g in groups], axis=0)
+                if not escorted:
+                    share = 0.0
+                elif escort_sets is None:
+                    share = 1.0
+                else:
+                    share = rules.escort_share(sc, np.sum([groups[i][on] for i in escort_idx], axis=0), n)
             start = t[on]
             cover = self.air.covered(rows[on], start)
-            f = rules.active_factors(sc, escorted, armoured, seg.cleared, cover)
+            f = rules.active_factors(sc, share, armoured, seg.cleared, cover)
+            fv = np.broadcast_to(f["vehicle"], on.shape)
+            fc = np.broadcast_to(f["casualty"], on.shape)
             ied_m, amb_m, bd_m = rules.segment_means(sc, seg, n, f)
             ied = attacks.poisson(ied_m) if ied_m.any() else np.zeros(on.size, dtype=np.int64)
             amb = attacks.poisson(amb_m) if amb_m.any() else np.zeros(on.size, dtype=np.int64)
             bd = breakdowns.poisson(bd_m) if bd_m.any() else np.zeros(on.size, dtype=np.int64)
+            drive = rules.drive_hours(sc, seg, n, f)
+            if occ is not None:
+                drive = drive / occ.speed_factor(on, sc.convoy.tow_speed_factor)
+                w0 = occ.wounded[:, on].copy()
             delay = np.zeros(on.size)
+            wounded_seg = np.zeros(on.size, dtype=np.int64)
             ev = np.flatnonzero((ied + amb + bd) > 0)
-            if ev.size:
+            if ev.size and occ is not None:
+                delay[ev] = self._people_events(cv, occ, on[ev], ied[ev], amb[ev], bd[ev], fv[ev], fc[ev], pre)
+            elif ev.size:
                 e_ied, e_amb, e_bd = ied[ev], amb[ev], bd[ev]
-                fv, fc = f["vehicle"][ev], f["casualty"][ev]
-                vd = (rules.count_sum(effects, e_ied, eff.ied.vehicles_destroyed, fv)
-                      + rules.count_sum(effects, e_amb, eff.ambush.vehicles_destroyed, fv))
+                at = on[ev]
+                vd = (rules.count_sum(effects, e_ied, eff.ied.vehicles_destroyed, fv[ev])
+                      + rules.count_sum(effects, e_amb, eff.ambush.vehicles_destroyed, fv[ev]))
+                by_attacks = np.minimum(vd, n[ev])
+                by_breakdowns = np.zeros(ev.size, dtype=np.int64)
                 if eff.breakdown.p_vehicle_lost > 0.0:
-                    vd = vd + breakdowns.binomial(e_bd, eff.breakdown.p_vehicle_lost)
-                wounded = (rules.count_sum(effects, e_ied, eff.ied.wounded, fc)
-                           + rules.count_sum(effects, e_amb, eff.ambush.wounded, fc))
-                killed = (rules.count_sum(effects, e_ied, eff.ied.killed, fc)
-                          + rules.count_sum(effects, e_amb, eff.ambush.killed, fc))
+                    by_breakdowns = np.minimum(breakdowns.binomial(e_bd, eff.breakdown.p_vehicle_lost),
+                                               n[ev] - by_attacks)
+                wounded = (rules.count_sum(effects, e_ied, eff.ied.wounded, fc[ev])
+                           + rules.count_sum(effects, e_amb, eff.ambush.wounded, fc[ev]))
+                killed = (rules.count_sum(effects, e_ied, eff.ied.killed, fc[ev])
+                          + rules.count_sum(effects, e_amb, eff.ambush.killed, fc[ev]))
                 delay[ev] = (rules.delay_sum(delays, e_ied, eff.ied.delay_hours)
                              + rules.delay_sum(delays, e_amb, eff.ambush.delay_hours)
                              + rules.delay_sum(delays, e_bd, eff.breakdown.delay_hours))
-                at = on[ev]
                 if personnel is not None:
                     killed = np.minimum(killed, personnel[at])
                     personnel[at] -= killed
-                leg.wounded[at] += wounded
-                leg.killed[at] += killed
-                destroyed = np.minimum(vd, n[ev])
-                leg.destroyed[at] += destroyed
-                hit_rows = np.flatnonzero(destroyed > 0)
-                if hit_rows.size:
-                    at_h = at[hit_rows]
-                    split = rules.hypergeometric_split(effects, [g[at_h] for g in groups], destroyed[hit_rows])
-                    for gi, h in enumerate(split):
-                        groups[gi][at_h] -= h
-                        leg.hit[gi][at_h] += h
-                        carried = aboard[gi]
-                        if carried is not None:
-                            lost = np.minimum(h * upt[gi], carried[at_h])
-                            carried[at_h] -= lost
-                            leg.lost[gi][at_h] += lost
-            leg.ied[on] += ied
-            leg.ambush[on] += amb
-            leg.breakdowns[on] += bd
-            drive = rules.drive_hours(sc, seg, n, f)
-            t[on] = rules.advance(sc, start, drive + delay)
+                wounded_seg[ev] += wounded
+                c["killed_in_action"][at] += killed
+                c["vehicles_destroyed"][at] += by_attacks
+                c["vehicles_abandoned"][at] += by_breakdowns
+                self._destroy(cv, effects, at, by_attacks + by_breakdowns)
+            c["ied_strikes"][on] += ied
+            c["ambushes"][on] += amb
+            c["breakdowns"][on] += bd
+            end = rules.advance(sc, start, drive + delay)
+            halted = end - start - drive
+            rate = rt.stationary_rate_per_hour[r, s]
+            exposed = np.flatnonzero((rate > 0.0) & (halted > 0.0) & (n > 0))
+            if exposed.size:
+                n_stat = attacks.poisson(rate[exposed] * halted[exposed] * np.broadcast_to(f["ambush"], on.shape)[exposed])
+                hit = np.flatnonzero(n_stat > 0)
+                if hit.size:
+                    at_local, k_stat = exposed[hit], n_stat[hit]
+                    c["stationary_attacks"][on[at_local]] += k_stat
+                    if occ is not None:
+                        self._stationary_people(cv, occ, on[at_local], k_stat, fv[at_local], fc[at_local], pre)
+                    else:
+                        wounded_seg[at_local] += self._stationary_aggregate(
+                            cv, on[at_local], k_stat, fv[at_local], fc[at_local], personnel, pre)
+            if occ is not None:
+                w_seg = occ.wounded[:, on] - w0
+            else:
+                w_seg = np.zeros((KINDS, on.size), dtype=np.int64)
+                w_seg[0] = wounded_seg
+                c["wounded"][on] += wounded_seg
+            if evac and w_seg.any():
+                t_e = np.zeros(m)
+                t_e[on] = (start + end) / 2.0
+                full = np.zeros((KINDS, m), dtype=np.int64)
+                full[:, on] = w_seg
+                records.append((t_e, full))
+            t[on] = end
         leg.arrive_hours = t
+        self._finish(leg, occ, records, personnel, pre)
         return leg
+
+    # ------------------------------------------------------------ aggregate model
+
+    def _destroy(self, cv: _Convoys, effects: np.random.Generator, at: np.ndarray, destroyed: np.ndarray) -> None:
+        """``destroyed`` vehicles spread over the convoy's sets without replacement (MODEL.md §6)."""
+        hit_rows = np.flatnonzero(destroyed > 0)
+        c = cv.leg.counts
+        c["vehicles_lost"][at] += destroyed
+        if hit_rows.size:
+            at_h = at[hit_rows]
+            split = rules.hypergeometric_split(effects, [g[at_h] for g in cv.groups], destroyed[hit_rows])
+            for gi, h in enumerate(split):
+                cv.remove_n(gi, at_h, h)
+
+    def _stationary_aggregate(self, cv: _Convoys, at: np.ndarray, k: np.ndarray, fv: np.ndarray, fc: np.ndarray,
+                              personnel: np.ndarray | None, pre: str) -> np.ndarray:
+        """The aggregate model's stationary attacks (MODEL.md §13): counts per attack; their wounded."""
+        e = self.sc.threats.effects.stationary
+        effects = self.streams[pre + "effects"]
+        alive = np.sum([g[at] for g in cv.groups], axis=0)
+        vd = np.minimum(rules.count_sum(effects, k, e.vehicles_destroyed, fv), alive)
+        wounded = rules.count_sum(effects, k, e.wounded, fc)
+        killed = rules.count_sum(effects, k, e.killed, fc)
+        if personnel is not None:
+            killed = np.minimum(killed, personnel[at])
+            personnel[at] -= killed
+        cv.leg.counts["killed_in_action"][at] += killed
+        cv.leg.counts["vehicles_destroyed"][at] += vd
+        self._destroy(cv, effects, at, vd)
+        return wounded
+
+    # ------------------------------------------------------------ people model
+
+    def _people_events(self, cv: _Convoys, occ: Occupants, at: np.ndarray, ied: np.ndarray, amb: np.ndarray,
+                       bd: np.ndarray, fv: np.ndarray, fc: np.ndarray, pre: str) -> np.ndarray:
+        """A segment's IEDs, ambushes and breakdowns on the people model (MODEL.md §11), in that
+        order; the segment's delays per row."""
+        eff = self.sc.threats.effects
+        effects, delays, breakdowns = (self.streams[pre + "effects"], self.streams[pre + "delays"],
+                                       self.streams[pre + "breakdowns"])
+        delay = np.zeros(at.size)
+        for n_ev, e in ((ied, eff.ied), (amb, eff.ambush)):
+            for i in range(int(n_ev.max(initial=0))):
+                a = np.flatnonzero(n_ev > i)
+                dmg = strike(occ, at[a], e, fv[a], fc[a], effects, cv.remove)
+                delay[a] += resolve(occ, at[a], dmg, e.p_repair, e.repair_hours, True, effects, delays,
+                                    cv.remove, True)
+                delay[a] += rules.draw_delay(delays, e.delay_hours, size=a.size)
+        b = eff.breakdown
+        for i in range(int(bd.max(initial=0))):
+            a = np.flatnonzero(bd > i)
+            dmg = breakdown(occ, at[a], breakdowns.random(a.size))
+            delay[a] += resolve(occ, at[a], dmg, b.p_repair, b.repair_hours, False, effects, delays, cv.remove, True)
+            delay[a] += rules.draw_delay(delays, b.delay_hours, size=a.size)
+        return delay
+
+    def _stationary_people(self, cv: _Convoys, occ: Occupants, at: np.ndarray, k: np.ndarray, fv: np.ndarray,
+                           fc: np.ndarray, pre: str) -> None:
+        """Stationary attacks on the people model (MODEL.md §13): no delay of their own."""
+        e = self.sc.threats.effects.stationary
+        effects, delays = self.streams[pre + "effects"], self.streams[pre + "delays"]
+        for i in range(int(k.max(initial=0))):
+            a = np.flatnonzero(k > i)
+            dmg = strike(occ, at[a], e, fv[a], fc[a], effects, cv.remove)
+            resolve(occ, at[a], dmg, e.p_repair, e.repair_hours, True, effects, delays, cv.remove, False)
+
+    # ------------------------------------------------------------ the end of the leg
+
+    def _finish(self, leg: Leg, occ: Occupants | None, records: list[tuple[np.ndarray, np.ndarray]],
+                personnel: np.ndarray | None, pre: str) -> None:
+        """People's tallies, medevac and deaths of wounds at the end of the leg (MODEL.md §14)."""
+        c = leg.counts
+        sc = self.sc
+        m = leg.arrive_hours.size
+        if occ is not None:
+            c["wounded"] += occ.wounded.sum(axis=0)
+            c["killed_in_action"] += occ.killed.sum(axis=0)
+            c["vehicles_destroyed"] += occ.destroyed
+            c["vehicles_damaged"] += occ.damaged
+            c["vehicles_repaired"] += occ.repaired
+            c["vehicles_towed"] += occ.towed
+            c["vehicles_abandoned"] += occ.abandoned
+            c["vehicles_lost"] += occ.destroyed + occ.abandoned
+            c["wounded_crew"] += occ.wounded[0] + occ.wounded[1]
+            c["wounded_passengers"] += occ.wounded[PASSENGERS]
+            c["wounded_contractors"] += occ.wounded[CONTRACTORS]
+            killed = occ.killed.copy()
+        else:
+            killed = np.zeros((KINDS, m), dtype=np.int64)
+        deaths = np.zeros((KINDS, m), dtype=np.int64)
+        flown = np.zeros((KINDS, m), dtype=np.int64)
+        if records:
+            out = evacuate(sc, records, leg.arrive_hours, self.streams[pre + "medevac"], self.streams[pre + "wounds"])
+            deaths, flown = out.deaths, out.flown
+            c["medevac_requests"] += out.requests
+            c["medevac_granted"] += out.granted
+        dead = deaths.sum(axis=0)
+        c["died_of_wounds"] += dead
+        c["killed"] += c["killed_in_action"] + dead
+        if occ is not None:
+            killed += deaths
+            c["killed_crew"] += killed[0] + killed[1]
+            c["killed_passengers"] += killed[PASSENGERS]
+            c["killed_contractors"] += killed[CONTRACTORS]
+            leg.base_killed = killed[0] + killed[PASSENGERS]
+            leg.base_flown = flown[0] + flown[PASSENGERS]
+        elif personnel is not None:  # aggregate final convoys: deaths of the base's personnel, capped
+            personnel -= np.minimum(dead, personnel)

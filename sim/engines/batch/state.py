@@ -11,7 +11,7 @@ from sim.model.network import routes
 from sim.model.outcomes import BASE_COUNTS
 from sim.model.schema import Scenario
 
-from .road import Leg, Routes
+from .road import LEG_COUNTS, Leg, Routes
 
 
 @dataclass
@@ -42,7 +42,7 @@ class BlockPlan:
         lead = np.array([sc.bases[b].destruction.lead_hours for b in bases])
         road_start = {c: np.array([rules.road_cargo(sc, sc.bases[b])[c] for b in bases], dtype=np.int64)
                       for c in trucks}
-        return cls(sc, bases, classes, trucks, sp, Routes.build([r[b] for b in bases]), wf, lb, lb - lead,
+        return cls(sc, bases, classes, trucks, sp, Routes.build(sc, [r[b] for b in bases]), wf, lb, lb - lead,
                    road_start, [rules.sorties(sc, sc.bases[b]) for b in bases])
 
     def first_day(self) -> int:
@@ -89,12 +89,10 @@ class Tally:
                 trucks_hit: np.ndarray | None = None) -> None:
         """Count one convoy leg on base ``base``; ``rows`` are distinct replications."""
         c = self.counts
-        c["ied_strikes"][rows, base] += leg.ied
-        c["ambushes"][rows, base] += leg.ambush
-        c["breakdowns"][rows, base] += leg.breakdowns
-        c["wounded"][rows, base] += leg.wounded
-        c["killed"][rows, base] += leg.killed
-        c["vehicles_lost"][rows, base] += leg.destroyed
+        for k in LEG_COUNTS:
+            v = leg.counts[k]
+            if v.any():
+                c[k][rows, base] += v
         if trucks_hit is not None:
             c["trucks_lost"][rows, base] += trucks_hit
         self.road_hours[rows, base] += leg.arrive_hours - depart_hours
