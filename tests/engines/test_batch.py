@@ -60,7 +60,7 @@ def test_cargo_and_personnel_are_conserved_in_every_replication(tables: dict) ->
             for c in sc.cargo_classes:
                 total = sum(rows[f"cargo_{c}_{f}"] for f in FATES)
                 assert (total == base.cargo.get(c, 0)).all(), (name, b, c)
-            people = rows.personnel_air + rows.personnel_road + rows.personnel_killed
+            people = rows.personnel_air + rows.personnel_medevac + rows.personnel_road + rows.personnel_killed
             assert (people == base.personnel).all(), (name, b)
 
 

@@ -10,7 +10,8 @@ import them (monkeypatches do not reach workers). The outcome of a replication d
 Per base and replication:
 - convoys = ceil(loads / convoy.max_vehicles), loads = truck loads of cargo + self-propelled vehicles;
 - ied_strikes ~ Poisson(lam), lam = convoys × Σ_route ied_rate_per_100km × km / 100 (inverse CDF of u1);
-- wounded ~ Poisson(ied.wounded.mean × lam) (inverse CDF of u2), so E[wounded] is closed form;
+- wounded ~ Poisson(w × lam) (inverse CDF of u2), so E[wounded] is closed form; w is ``ied.wounded.mean``
+  (aggregate model) or ``ied.vehicles_hit.mean`` (people model: about one person hurt per vehicle hit);
 - last_arrival_hours = leave_by_hours + drive hours + Exp(mean 500 × (1 − flights.p_grant)) (u3).
 """
 
@@ -55,9 +56,15 @@ def expected_ied(sc: Scenario, base: str) -> float:
     return convoys * per_convoy
 
 
+def wounded_per_strike(sc: Scenario) -> float:
+    """The fake engine's mean wounded per IED strike."""
+    ied = sc.threats.effects.ied
+    return ied.vehicles_hit.mean if sc.vehicle_types else ied.wounded.mean
+
+
 def expected_wounded(sc: Scenario) -> float:
     """E[total wounded] over bases (closed form)."""
-    return sum(sc.threats.effects.ied.wounded.mean * expected_ied(sc, b) for b in sc.bases)
+    return sum(wounded_per_strike(sc) * expected_ied(sc, b) for b in sc.bases)
 
 
 def simulate_unit(
@@ -80,7 +87,7 @@ def simulate_unit(
     for base_name, base in sc.bases.items():
         u = streams["attacks"].random((3, n))
         lam = expected_ied(sc, base_name)
-        w_mean = sc.threats.effects.ied.wounded.mean * lam
+        w_mean = wounded_per_strike(sc) * lam
         leave = sc.hours(base.leave_by)
         drive = sum(s.km / s.speed_kmh for s in segs[base_name])
         late = -np.log1p(-u[2]) * 500.0 * (1.0 - sc.flights.p_grant)

@@ -21,7 +21,8 @@ def _bases(values: dict[str, list[float]]) -> pd.DataFrame:
         for r, t in enumerate(transit):
             rows.append({"point": 0, "replication": r, "base": base, "exit_hours": 10.0,
                          "last_arrival_hours": 10.0 + t, "ied_strikes": 1, "ambushes": r % 2,
-                         "wounded": 2, "vehicles_lost": 0})
+                         "wounded": 2, "vehicles_lost": 0, "vehicles_destroyed": 0, "vehicles_damaged": 1,
+                         "breakdowns": 0})
     return pd.DataFrame(rows)
 
 

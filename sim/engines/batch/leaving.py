@@ -7,7 +7,7 @@ import numpy as np
 from sim.model import rules
 
 from .flights import BaseFlights
-from .people import Occupants
+from .people import OccupantArrays
 from .road import Roads
 from .state import BlockPlan, Loads, Tally
 
@@ -112,7 +112,7 @@ def _people_convoys(plan: BlockPlan, b: int, people: np.ndarray, depart0: np.nda
         aboard: list[np.ndarray | None] = [*(g.copy() for g in groups[:n_sp]), *([None] * (len(groups) - n_sp))]
         pas = np.asarray(riding[i], dtype=np.int64)[sel]
         crews = sum((g * c for g, c in zip(groups, military_crew, strict=False)), np.zeros(sel.size, dtype=np.int64))
-        occ = Occupants.seated(sc, list(zip(set_types, groups, strict=True)), pas, n_sp, sel.size)
+        occ = OccupantArrays.seated(sc, list(zip(set_types, groups, strict=True)), pas, n_sp, sel.size)
         depart = depart0[sel] + i * spacing
         base_idx = np.full(sel.size, b)
         leg = road.drive(sel, depart, base_idx, False, groups, [1] * len(groups), aboard, True,

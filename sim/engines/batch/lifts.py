@@ -13,7 +13,7 @@ from sim.model import rules
 from sim.model.schema import Lift
 
 from .flights import BaseFlights, known
-from .people import Occupants
+from .people import OccupantArrays
 from .road import Roads
 from .state import BlockPlan, Loads, Tally
 
@@ -113,12 +113,12 @@ class LiftRun:
             end[go] = self._convoys(rows[go], g[go], base[go], n[go], k[go])
         return end, stand_down
 
-    def _crews(self, sets: list[tuple[str | None, np.ndarray]], m: int) -> Occupants | None:
+    def _crews(self, sets: list[tuple[str | None, np.ndarray]], m: int) -> OccupantArrays | None:
         """The occupancy groups of lift convoys in the people model (crews only); ``None`` otherwise."""
         if not self.people:
             return None
         truck = self.lift.truck_type or ""
-        return Occupants.seated(self.sc, [(t if t is not None else truck, n) for t, n in sets], 0, 0, m)
+        return OccupantArrays.seated(self.sc, [(t if t is not None else truck, n) for t, n in sets], 0, 0, m)
 
     def _convoys(self, rows: np.ndarray, g: np.ndarray, base: np.ndarray, n: np.ndarray,
                  k: np.ndarray) -> np.ndarray:

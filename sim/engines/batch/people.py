@@ -26,7 +26,7 @@ Remove = Callable[[np.ndarray, np.ndarray], None]
 
 
 @dataclass
-class Occupants:
+class OccupantArrays:
     """The occupancy groups of one convoy per row, and what has happened to the people and vehicles
     aboard on the current leg. Rows are the positions of the convoys in the ``drive`` call."""
 
@@ -59,7 +59,7 @@ class Occupants:
 
     @classmethod
     def seated(cls, sc: Scenario, sets: list[tuple[str, np.ndarray]], passengers: np.ndarray | int,
-               base_sets: int, m: int) -> Occupants:
+               base_sets: int, m: int) -> OccupantArrays:
         """Seat ``passengers`` (per row) in the vehicle ``sets`` (type, count per row); the crews of the
         first ``base_sets`` sets are the base's own when military."""
         occ = rules.seat(sc, [(t, np.broadcast_to(np.asarray(n, dtype=np.int64), (m,))) for t, n in sets],
@@ -102,78 +102,183 @@ class Occupants:
         return np.maximum(0, (self.counts[:, rows] * self.tows[:, None]).sum(axis=0) - self.towed[rows])
 
 
-def strike(occ: Occupants, rows: np.ndarray, e: AttackEffects, f_vehicle: np.ndarray, f_casualty: np.ndarray,
-           rng: np.random.Generator, remove: Remove) -> np.ndarray:
-    """One IED, ambush or stationary attack on the convoy of each of ``rows`` (MODEL.md §11 steps
-    1-5). Returns the damaged vehicles' groups in order of damage, shape (rows, hits), -1 for none."""
-    avail = occ.counts[:, rows].copy()
-    h = np.minimum(rules.count_sum(rng, np.ones(rows.size), e.vehicles_hit, f_vehicle), avail.sum(axis=0))
-    hmax = int(h.max(initial=0))
-    damaged = np.full((rows.size, hmax), -1, dtype=np.int64)
-    stopped = np.zeros(rows.size, dtype=bool)
-    for j in range(hmax):
-        a = np.flatnonzero((h > j) & ~stopped)
-        if a.size == 0:
-            break
-        weights = avail[:, a] * occ.vulnerability[:, None]
-        g = rules.pick_group(rng.random(a.size), list(weights))
-        none = g < 0
-        stopped[a[none]] = True  # no vehicle left that can be hit: the event's later hits miss
-        a, g = a[~none], g[~none]
-        r = rows[a]
-        avail[g, a] -= 1
-        dead = rng.random(a.size) < occ.p_destroyed[g]
-        pk, pw = rules.casualty_probabilities(occ.p_killed[g], occ.p_wounded[g], f_casualty[a])
-        for kind, n in ((occ.kind[g], occ.crew[g]), (np.full(a.size, PASSENGERS), occ.passengers[g, r])):
-            k = rng.binomial(n, pk)
-            w = rng.binomial(n - k, pw)
-            np.add.at(occ.killed, (kind, r), k)
-            np.add.at(occ.wounded, (kind, r), w)
-        occ.counts[g, r] -= 1
-        occ.destroyed[r[dead]] += 1
-        if dead.any():
-            remove(occ.source[g[dead]], r[dead])
-        damaged[a[~dead], j] = g[~dead]
-    return damaged
+def hit_order(rng: np.random.Generator, avail: np.ndarray, weights: np.ndarray, hits: np.ndarray) -> np.ndarray:
+    """The groups of up to ``hits`` vehicles picked one after another, each with probability
+    proportional to its group's weight among the vehicles not yet picked (MODEL.md §11 step 2),
+    as (rows, max hits) group indices in order of picking, -1 for none.
+
+    Every vehicle races an exponential clock of rate ``weight``; the order in which the clocks ring
+    is the order of successive weighted picks without replacement. Only the first ``max hits`` rings
+    of each group can matter: they are cumulative sums of exponential gaps of rate ``(left) · weight``.
+    A vehicle of weight 0 is never picked (the SimPy engine's pick stops when the weights left sum
+    to 0). ``avail`` is (groups, rows), ``weights`` (groups,).
+    """
+    k = int(hits.max(initial=0))
+    m = avail.shape[1]
+    if k == 0 or m == 0:
+        return np.full((m, k), -1, dtype=np.int64)
+    some = np.flatnonzero(hits > 0)
+    if some.size < m:  # only rows with hits race
+        out = np.full((m, k), -1, dtype=np.int64)
+        out[some] = hit_order(rng, avail[:, some], weights, hits[some])
+        return out
+    live = np.flatnonzero((weights > 0) & avail.any(axis=1))  # groups that can be hit in some row
+    if live.size == 0:
+        return np.full((m, k), -1, dtype=np.int64)
+    if live.size == 1:  # one group: its vehicles in any order
+        n = np.minimum(hits, avail[live[0]])
+        return np.where(np.arange(k)[None, :] < n[:, None], live[0], -1)
+    n_groups = live.size
+    left = avail[live].T[:, :, None] - np.arange(k)[None, None, :]  # (rows, groups, k): vehicles left at each ring
+    rate = np.where(left > 0, left * weights[live][None, :, None], 0.0)
+    with np.errstate(divide="ignore"):
+        gaps = rng.standard_exponential((m, n_groups, k)) / rate
+    rings = np.cumsum(gaps, axis=2).reshape(m, n_groups * k)
+    order = np.argsort(rings, axis=1, kind="stable")[:, :k]
+    first = np.take_along_axis(rings, order, axis=1)
+    picked = np.isfinite(first) & (np.arange(k)[None, :] < hits[:, None])
+    return np.where(picked, live[order // k], -1)
 
 
-def resolve(occ: Occupants, rows: np.ndarray, damaged: np.ndarray, p_repair: float, repair_hours: DelayDist,
-            hit_by_event: bool, effects: np.random.Generator, delays: np.random.Generator, remove: Remove,
-            with_delay: bool) -> np.ndarray:
-    """Damaged vehicles in order of damage (MODEL.md §11): repaired, towed or abandoned. Returns the
-    repair hours per row (0 without ``with_delay``)."""
-    delay = np.zeros(rows.size)
-    for j in range(damaged.shape[1]):
-        a = np.flatnonzero(damaged[:, j] >= 0)
-        if a.size == 0:
-            continue
-        g, r = damaged[a, j], rows[a]
-        occ.damaged[r] += 1
-        fixed = effects.random(a.size) < p_repair
-        occ.repaired[r[fixed]] += 1
-        if with_delay and fixed.any():
-            delay[a[fixed]] += rules.draw_delay(delays, repair_hours, size=int(fixed.sum()))
-        if hit_by_event:
-            occ.spent[r[fixed]] += 1
-        g, r = g[~fixed], r[~fixed]
-        if r.size == 0:
-            continue
-        if not hit_by_event:
-            occ.counts[g, r] -= 1
-        tow = occ.tow_capacity(r) >= 1
-        occ.towed[r[tow]] += 1
-        occ.towing[r[tow]] = True
-        left = ~tow
-        occ.abandoned[r[left]] += 1
-        if left.any():
-            remove(occ.source[g[left]], r[left])
+def _casualties(occ: OccupantArrays, rng: np.random.Generator, g: np.ndarray, r: np.ndarray, fc: np.ndarray) -> None:
+    """Killed and wounded among the crew and the passengers of hit vehicles (group ``g``, row ``r``)."""
+    pk, pw = rules.casualty_probabilities(occ.p_killed[g], occ.p_wounded[g], fc)
+    n = np.concatenate([np.broadcast_to(occ.crew[g], g.shape), occ.passengers[g, r]])
+    pk2, pw2 = np.concatenate([pk, pk]), np.concatenate([pw, pw])
+    killed = rng.binomial(n, pk2)
+    wounded = rng.binomial(n - killed, pw2)
+    kinds = np.concatenate([occ.kind[g], np.full(g.size, PASSENGERS)])
+    rr = np.concatenate([r, r])
+    np.add.at(occ.killed, (kinds, rr), killed)
+    np.add.at(occ.wounded, (kinds, rr), wounded)
+
+
+def _abandon(occ: OccupantArrays, rows: np.ndarray, order: np.ndarray, left: np.ndarray, remove: Remove) -> None:
+    """Damaged vehicles ``left`` (a mask over ``order``) stripped and left: out of their sets."""
+    if left.any():
+        i, j = np.nonzero(left)
+        occ.abandoned[rows] += left.sum(axis=1)
+        remove(occ.source[order[i, j]], rows[i])
+
+
+def _tow(occ: OccupantArrays, rows: np.ndarray, unrepaired: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """Unrepaired damaged vehicles, in order of damage, are towed while the convoy's tow capacity
+    lasts: the k-th is towed if k ≤ ``capacity`` (less the tows before this segment) at its turn.
+    Capacity never grows within a segment, so the towed ones are the first of the sequence.
+    Returns the towed mask."""
+    rank = np.cumsum(unrepaired, axis=1)
+    towed = unrepaired & (rank <= capacity - occ.towed[rows][:, None])
+    n_towed = towed.sum(axis=1)
+    occ.towed[rows] += n_towed
+    occ.towing[rows] |= n_towed > 0
+    return towed
+
+
+def attacks(occ: OccupantArrays, rows: np.ndarray, events: list[tuple[np.ndarray, AttackEffects]],
+            f_vehicle: np.ndarray, f_casualty: np.ndarray, effects: np.random.Generator,
+            delays: np.random.Generator, remove: Remove, with_delay: bool) -> np.ndarray:
+    """A segment's attacks on the convoy of each of ``rows`` (MODEL.md §11 steps 1-5): ``events`` are
+    (events per row, effects) by kind in the order they happen (IEDs, then ambushes). Each event's
+    damaged vehicles are settled before the next event. Returns the repair hours per row (0 without
+    ``with_delay``).
+
+    A vehicle is hit at most once on its leg and each hit picks among the vehicles not hit yet, so
+    the hits of all the segment's events are one sequence of successive weighted picks
+    (``hit_order``), cut into events by their hit counts. Settling changes no group count, so the
+    tow capacity an event's damaged vehicles meet is the one after that event's hits."""
+    m = rows.size
+    n_events = np.sum([n for n, _ in events], axis=0)
+    e_max = int(n_events.max(initial=0))
+    col = np.arange(e_max)[None, :]
+    kind = np.full((m, e_max), -1, dtype=np.int64)
+    lo = np.zeros(m, dtype=np.int64)
+    per_event = np.zeros((m, e_max), dtype=np.int64)
+    for ki, (n, e) in enumerate(events):
+        hi = lo + n
+        mask = (col >= lo[:, None]) & (col < hi[:, None])
+        kind[mask] = ki
+        if mask.any():
+            i, _ = np.nonzero(mask)
+            per_event[mask] = rules.count_sum(effects, np.ones(i.size), e.vehicles_hit, f_vehicle[i])
+        lo = hi
+    avail = occ.counts[:, rows]
+    order = hit_order(effects, avail, occ.vulnerability, per_event.sum(axis=1))
+    hit = order >= 0
+    if not hit.any():
+        return np.zeros(m)
+    k = order.shape[1]
+    ends = np.cumsum(per_event, axis=1)
+    event = (ends[:, None, :] <= np.arange(k)[None, :, None]).sum(axis=2)  # (rows, k): each hit's event
+    event = np.minimum(event, e_max - 1)
+    n_hit = hit.sum(axis=1)
+    last = np.minimum(np.take_along_axis(ends, event, axis=1), n_hit[:, None]) - 1
+    tows = np.where(hit, occ.tows[np.maximum(order, 0)], 0)
+    after = (avail * occ.tows[:, None]).sum(axis=0)[:, None] - np.cumsum(tows, axis=1)
+    capacity = np.take_along_axis(after, np.maximum(last, 0), axis=1)  # after the hits of each hit's event
+    i, j = np.nonzero(hit)
+    g, r = order[i, j], rows[i]
+    np.add.at(occ.counts, (g, r), -1)  # hit vehicles are not hit again on this leg
+    _casualties(occ, effects, g, r, f_casualty[i])
+    dead = effects.random(g.size) < occ.p_destroyed[g]
+    if dead.any():
+        np.add.at(occ.destroyed, r[dead], 1)
+        remove(occ.source[g[dead]], r[dead])
+    damaged = np.zeros(order.shape, dtype=bool)
+    damaged[i[~dead], j[~dead]] = True
+    hit_kind = np.take_along_axis(kind, event, axis=1)
+    p_repair = np.zeros(order.shape)
+    for ki, (_, e) in enumerate(events):
+        p_repair[hit_kind == ki] = e.p_repair
+    fixed = damaged & (effects.random(order.shape) < p_repair)
+    unrepaired = damaged & ~fixed
+    occ.damaged[rows] += damaged.sum(axis=1)
+    n_fixed = fixed.sum(axis=1)
+    occ.repaired[rows] += n_fixed
+    occ.spent[rows] += n_fixed  # repaired after a hit: they drive on, not hit again
+    if unrepaired.any():
+        towed = _tow(occ, rows, unrepaired, capacity)
+        _abandon(occ, rows, order, unrepaired & ~towed, remove)
+    delay = np.zeros(m)
+    if with_delay and n_fixed.any():
+        for ki, (_, e) in enumerate(events):
+            n = (fixed & (hit_kind == ki)).sum(axis=1)
+            if n.any():
+                delay += rules.delay_sum(delays, n, e.repair_hours)
     return delay
 
 
-def breakdown(occ: Occupants, rows: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """The group of the vehicle a breakdown damages (``rules.pick_group`` with every vulnerability 1),
-    shape (rows, 1), -1 for none."""
-    return rules.pick_group(u, list(occ.counts[:, rows].astype(float)))[:, None]
+def breakdowns(occ: OccupantArrays, rows: np.ndarray, n: np.ndarray, p_repair: float, repair_hours: DelayDist,
+               u: np.random.Generator, effects: np.random.Generator, delays: np.random.Generator,
+               remove: Remove) -> np.ndarray:
+    """A segment's ``n`` breakdowns per row (MODEL.md §11): each damages one vehicle that can still be
+    hit, picked uniformly, while there is one; repaired with ``p_repair`` (it stays in its group),
+    else it leaves its group and is towed or abandoned. A repaired breakdown changes nothing the
+    next one sees, so only the unrepaired are picked, one after another (``hit_order`` with every
+    weight 1). Returns the repair hours per row."""
+    k = int(n.max(initial=0))
+    avail = occ.counts[:, rows]
+    total = avail.sum(axis=0)
+    trials = np.arange(k)[None, :] < n[:, None]
+    fixed = trials & (effects.random((rows.size, k)) < p_repair)
+    unrepaired = trials & ~fixed
+    before: np.ndarray = np.cumsum(unrepaired, axis=1) - unrepaired  # unrepaired breakdowns before each one
+    happens = trials & (before < total[:, None])  # a vehicle is left to break down
+    n_fixed = (fixed & happens).sum(axis=1)
+    n_unrep = (unrepaired & happens).sum(axis=1)
+    occ.damaged[rows] += n_fixed + n_unrep
+    occ.repaired[rows] += n_fixed
+    if n_unrep.any():
+        order = hit_order(u, avail, np.ones(avail.shape[0]), n_unrep)
+        picked = order >= 0
+        i, j = np.nonzero(picked)
+        np.add.at(occ.counts, (order[i, j], rows[i]), -1)
+        tows = np.where(picked, occ.tows[np.maximum(order, 0)], 0)
+        capacity = (avail * occ.tows[:, None]).sum(axis=0)[:, None] - np.cumsum(tows, axis=1)
+        towed = _tow(occ, rows, picked, capacity)
+        _abandon(occ, rows, order, picked & ~towed, remove)
+    if n_fixed.any():
+        return rules.delay_sum(delays, n_fixed, repair_hours)
+    return np.zeros(rows.size)
 
 
 @dataclass

@@ -3,7 +3,7 @@
 A convoy is a list of vehicle sets (escorts, trucks of each cargo class, empty trucks, or the
 final convoy's self-propelled units and seat vehicles), each an array over replications. Replications
 of one call may be on different routes: segment attributes are gathered per replication from padded
-route arrays. With the people model, the convoy's occupancy groups (``people.Occupants``) decide
+route arrays. With the people model, the convoy's occupancy groups (``people.OccupantArrays``) decide
 what a strike hits and who is hurt; without it, the aggregate model's counts per event apply.
 """
 
@@ -20,7 +20,7 @@ from sim.model.network import Segment
 from sim.model.schema import Scenario
 
 from .air_cover import AirCoverTable
-from .people import CONTRACTORS, KINDS, PASSENGERS, Occupants, breakdown, evacuate, resolve, strike
+from .people import CONTRACTORS, KINDS, PASSENGERS, OccupantArrays, attacks, breakdowns, evacuate
 
 LEG_COUNTS: tuple[str, ...] = (
     "ied_strikes", "ambushes", "breakdowns", "stationary_attacks", "wounded", "killed", "killed_in_action",
@@ -93,30 +93,47 @@ class Leg:
     """Final convoys: the base's wounded personnel flown out by medevac, alive."""
 
 
-@dataclass
 class _Convoys:
-    """The convoys of one ``drive`` call as it goes: sets, cargo and tallies, per row."""
+    """The convoys of one ``drive`` call as it goes: vehicle sets and their cargo as (sets, rows)
+    arrays, and the leg's tallies. ``write_back`` returns the sets and cargo to the caller's arrays."""
 
-    groups: Sequence[np.ndarray]
-    upt: Sequence[int]
-    aboard: Sequence[np.ndarray | None]
-    leg: Leg
+    def __init__(self, groups: Sequence[np.ndarray], upt: Sequence[int], aboard: Sequence[np.ndarray | None],
+                 leg: Leg) -> None:
+        m = leg.arrive_hours.size
+        self.groups, self.aboard, self.leg = groups, aboard, leg
+        self.sets = np.stack([np.asarray(g, dtype=np.int64) for g in groups]) if len(groups) else np.zeros((0, m), np.int64)
+        self.carried = np.stack([np.asarray(a, dtype=np.int64) if a is not None else np.zeros(m, dtype=np.int64)
+                                 for a in aboard]) if len(aboard) else np.zeros((0, m), np.int64)
+        self.upt = np.asarray(list(upt), dtype=np.int64)
+        self.hit = np.zeros_like(self.sets)
+        self.lost = np.zeros_like(self.sets)
+
+    def vehicles(self, rows: np.ndarray) -> np.ndarray:
+        return self.sets[:, rows].sum(axis=0)
 
     def remove(self, sets: np.ndarray, rows: np.ndarray) -> None:
-        """One vehicle of set ``sets[i]`` in row ``rows[i]`` destroyed or abandoned, with its cargo."""
-        for s in np.unique(sets):
-            r = rows[sets == s]
-            self.remove_n(int(s), r, np.ones(r.size, dtype=np.int64))
+        """One vehicle of set ``sets[i]`` in row ``rows[i]`` destroyed or abandoned, with its cargo.
+        Pairs may repeat: ``k`` vehicles of one set lose ``min(k · upt, aboard)`` units, as one by one."""
+        width = self.sets.shape[1]
+        key, n = np.unique(np.asarray(sets, dtype=np.int64) * width + rows, return_counts=True)
+        self.remove_n(key // width, key % width, n.astype(np.int64))
 
-    def remove_n(self, s: int, rows: np.ndarray, n: np.ndarray) -> None:
-        """``n`` vehicles of set ``s`` in ``rows`` (distinct) destroyed or abandoned."""
-        self.groups[s][rows] -= n
-        self.leg.hit[s][rows] += n
-        carried = self.aboard[s]
-        if carried is not None:
-            lost = np.minimum(n * self.upt[s], carried[rows])
-            carried[rows] -= lost
-            self.leg.lost[s][rows] += lost
+    def remove_n(self, s: np.ndarray, rows: np.ndarray, n: np.ndarray) -> None:
+        """``n`` vehicles of set ``s[i]`` in ``rows[i]`` destroyed or abandoned (pairs distinct)."""
+        self.sets[s, rows] -= n
+        self.hit[s, rows] += n
+        lost = np.minimum(n * self.upt[s], self.carried[s, rows])
+        self.carried[s, rows] -= lost
+        self.lost[s, rows] += lost
+
+    def write_back(self) -> None:
+        for i, g in enumerate(self.groups):
+            g[:] = self.sets[i]
+        for i, a in enumerate(self.aboard):
+            if a is not None:
+                a[:] = self.carried[i]
+        self.leg.hit = list(self.hit)
+        self.leg.lost = list(self.lost)
 
 
 @dataclass
@@ -142,7 +159,7 @@ class Roads:
         personnel: np.ndarray | None = None,
         final: bool = False,
         escort_sets: Sequence[bool] | None = None,
-        occupants: Occupants | None = None,
+        occupants: OccupantArrays | None = None,
     ) -> Leg:
         """Drive convoys (one per entry of ``rows``) over their routes, segment by segment.
 
@@ -185,13 +202,13 @@ class Roads:
                 n = occ.vehicles(on)
                 share: np.ndarray | float = rules.escort_share(sc, occ.escorts(on), n) if escorted else 0.0
             else:
-                n = np.sum([g[on] for g in groups], axis=0)
+                n = cv.vehicles(on)
                 if not escorted:
                     share = 0.0
                 elif escort_sets is None:
                     share = 1.0
                 else:
-                    share = rules.escort_share(sc, np.sum([groups[i][on] for i in escort_idx], axis=0), n)
+                    share = rules.escort_share(sc, cv.sets[escort_idx][:, on].sum(axis=0), n)
             start = t[on]
             cover = self.air.covered(rows[on], start)
             f = rules.active_factors(sc, share, armoured, seg.cleared, cover)
@@ -267,6 +284,7 @@ class Roads:
                 records.append((t_e, full))
             t[on] = end
         leg.arrive_hours = t
+        cv.write_back()
         self._finish(leg, occ, records, personnel, pre)
         return leg
 
@@ -279,16 +297,16 @@ class Roads:
         c["vehicles_lost"][at] += destroyed
         if hit_rows.size:
             at_h = at[hit_rows]
-            split = rules.hypergeometric_split(effects, [g[at_h] for g in cv.groups], destroyed[hit_rows])
+            split = rules.hypergeometric_split(effects, list(cv.sets[:, at_h]), destroyed[hit_rows])
             for gi, h in enumerate(split):
-                cv.remove_n(gi, at_h, h)
+                cv.remove_n(np.full(at_h.size, gi), at_h, h)
 
     def _stationary_aggregate(self, cv: _Convoys, at: np.ndarray, k: np.ndarray, fv: np.ndarray, fc: np.ndarray,
                               personnel: np.ndarray | None, pre: str) -> np.ndarray:
         """The aggregate model's stationary attacks (MODEL.md §13): counts per attack; their wounded."""
         e = self.sc.threats.effects.stationary
         effects = self.streams[pre + "effects"]
-        alive = np.sum([g[at] for g in cv.groups], axis=0)
+        alive = cv.vehicles(at)
         vd = np.minimum(rules.count_sum(effects, k, e.vehicles_destroyed, fv), alive)
         wounded = rules.count_sum(effects, k, e.wounded, fc)
         killed = rules.count_sum(effects, k, e.killed, fc)
@@ -302,42 +320,34 @@ class Roads:
 
     # ------------------------------------------------------------ people model
 
-    def _people_events(self, cv: _Convoys, occ: Occupants, at: np.ndarray, ied: np.ndarray, amb: np.ndarray,
+    def _people_events(self, cv: _Convoys, occ: OccupantArrays, at: np.ndarray, ied: np.ndarray, amb: np.ndarray,
                        bd: np.ndarray, fv: np.ndarray, fc: np.ndarray, pre: str) -> np.ndarray:
-        """A segment's IEDs, ambushes and breakdowns on the people model (MODEL.md §11), in that
-        order; the segment's delays per row."""
+        """A segment's IEDs, then its ambushes, then its breakdowns on the people model (MODEL.md
+        §11), each event settled before the next; the segment's delays per row."""
         eff = self.sc.threats.effects
-        effects, delays, breakdowns = (self.streams[pre + "effects"], self.streams[pre + "delays"],
-                                       self.streams[pre + "breakdowns"])
-        delay = np.zeros(at.size)
-        for n_ev, e in ((ied, eff.ied), (amb, eff.ambush)):
-            for i in range(int(n_ev.max(initial=0))):
-                a = np.flatnonzero(n_ev > i)
-                dmg = strike(occ, at[a], e, fv[a], fc[a], effects, cv.remove)
-                delay[a] += resolve(occ, at[a], dmg, e.p_repair, e.repair_hours, True, effects, delays,
-                                    cv.remove, True)
-                delay[a] += rules.draw_delay(delays, e.delay_hours, size=a.size)
-        b = eff.breakdown
-        for i in range(int(bd.max(initial=0))):
-            a = np.flatnonzero(bd > i)
-            dmg = breakdown(occ, at[a], breakdowns.random(a.size))
-            delay[a] += resolve(occ, at[a], dmg, b.p_repair, b.repair_hours, False, effects, delays, cv.remove, True)
-            delay[a] += rules.draw_delay(delays, b.delay_hours, size=a.size)
+        effects, delays = self.streams[pre + "effects"], self.streams[pre + "delays"]
+        delay = (rules.delay_sum(delays, ied, eff.ied.delay_hours) + rules.delay_sum(delays, amb, eff.ambush.delay_hours)
+                 + rules.delay_sum(delays, bd, eff.breakdown.delay_hours))
+        a = np.flatnonzero(ied + amb > 0)
+        if a.size:
+            delay[a] += attacks(occ, at[a], [(ied[a], eff.ied), (amb[a], eff.ambush)], fv[a], fc[a], effects, delays,
+                                cv.remove, True)
+        b = np.flatnonzero(bd > 0)
+        if b.size:
+            delay[b] += breakdowns(occ, at[b], bd[b], eff.breakdown.p_repair, eff.breakdown.repair_hours,
+                                   self.streams[pre + "breakdowns"], effects, delays, cv.remove)
         return delay
 
-    def _stationary_people(self, cv: _Convoys, occ: Occupants, at: np.ndarray, k: np.ndarray, fv: np.ndarray,
+    def _stationary_people(self, cv: _Convoys, occ: OccupantArrays, at: np.ndarray, k: np.ndarray, fv: np.ndarray,
                            fc: np.ndarray, pre: str) -> None:
         """Stationary attacks on the people model (MODEL.md §13): no delay of their own."""
         e = self.sc.threats.effects.stationary
         effects, delays = self.streams[pre + "effects"], self.streams[pre + "delays"]
-        for i in range(int(k.max(initial=0))):
-            a = np.flatnonzero(k > i)
-            dmg = strike(occ, at[a], e, fv[a], fc[a], effects, cv.remove)
-            resolve(occ, at[a], dmg, e.p_repair, e.repair_hours, True, effects, delays, cv.remove, False)
+        attacks(occ, at, [(k, e)], fv, fc, effects, delays, cv.remove, False)
 
     # ------------------------------------------------------------ the end of the leg
 
-    def _finish(self, leg: Leg, occ: Occupants | None, records: list[tuple[np.ndarray, np.ndarray]],
+    def _finish(self, leg: Leg, occ: OccupantArrays | None, records: list[tuple[np.ndarray, np.ndarray]],
                 personnel: np.ndarray | None, pre: str) -> None:
         """People's tallies, medevac and deaths of wounds at the end of the leg (MODEL.md §14)."""
         c = leg.counts
