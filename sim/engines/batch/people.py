@@ -207,8 +207,11 @@ def attacks(occ: OccupantArrays, rows: np.ndarray, events: list[tuple[np.ndarray
         return np.zeros(m)
     k = order.shape[1]
     ends = np.cumsum(per_event, axis=1)
-    event = (ends[:, None, :] <= np.arange(k)[None, :, None]).sum(axis=2)  # (rows, k): each hit's event
-    event = np.minimum(event, e_max - 1)
+    # each hit's event: how many events end at or before it (rows offset apart, one search)
+    span = int(ends[:, -1].max(initial=0)) + k + 1
+    offset = (np.arange(m) * span)[:, None]
+    event = np.searchsorted((ends + offset).ravel(), (np.arange(k)[None, :] + offset).ravel(), side="right")
+    event = np.minimum(event.reshape(m, k) - (np.arange(m) * e_max)[:, None], e_max - 1)
     n_hit = hit.sum(axis=1)
     last = np.minimum(np.take_along_axis(ends, event, axis=1), n_hit[:, None]) - 1
     tows = np.where(hit, occ.tows[np.maximum(order, 0)], 0)
@@ -224,10 +227,8 @@ def attacks(occ: OccupantArrays, rows: np.ndarray, events: list[tuple[np.ndarray
         remove(occ.source[g[dead]], r[dead])
     damaged = np.zeros(order.shape, dtype=bool)
     damaged[i[~dead], j[~dead]] = True
-    hit_kind = np.take_along_axis(kind, event, axis=1)
-    p_repair = np.zeros(order.shape)
-    for ki, (_, e) in enumerate(events):
-        p_repair[hit_kind == ki] = e.p_repair
+    hit_kind = np.maximum(np.take_along_axis(kind, event, axis=1), 0)
+    p_repair = np.array([e.p_repair for _, e in events])[hit_kind]
     fixed = damaged & (effects.random(order.shape) < p_repair)
     unrepaired = damaged & ~fixed
     occ.damaged[rows] += damaged.sum(axis=1)
@@ -239,10 +240,13 @@ def attacks(occ: OccupantArrays, rows: np.ndarray, events: list[tuple[np.ndarray
         _abandon(occ, rows, order, unrepaired & ~towed, remove)
     delay = np.zeros(m)
     if with_delay and n_fixed.any():
-        for ki, (_, e) in enumerate(events):
+        dists = [e.repair_hours for _, e in events]
+        if all(d == dists[0] for d in dists):  # one repair-time distribution: one gamma sum
+            return rules.delay_sum(delays, n_fixed, dists[0])
+        for ki, dist in enumerate(dists):
             n = (fixed & (hit_kind == ki)).sum(axis=1)
             if n.any():
-                delay += rules.delay_sum(delays, n, e.repair_hours)
+                delay += rules.delay_sum(delays, n, dist)
     return delay
 
 
