@@ -24,7 +24,7 @@ from sim.model.errors import StoreError
 from sim.model.loader import read_yaml, scenario_hash, validate
 from sim.store.resume import manifest_design, require
 from sim.store.runstore import RunStore
-from sim.store.verify import Damage, damaged_parts, listed_parts
+from sim.store.verify import PartDamage, damaged_parts, listed_parts
 
 REPAIRABLE: tuple[str, ...] = ("run", "sweep")
 
@@ -37,7 +37,7 @@ class CheckResult:
     kind: str
     status: str
     parts: int
-    damaged: list[Damage] = field(default_factory=list)
+    damaged: list[PartDamage] = field(default_factory=list)
     repaired: list[str] = field(default_factory=list)
 
     @property

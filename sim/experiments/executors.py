@@ -282,7 +282,7 @@ def make_executor(workers: int | None = None, dask: str | None = None,
     """The executor for CLI flags: ``--dask ADDRESS`` wins, then ``--workers N`` (> 1), else serial.
     A bad or unreachable Dask address is a ``ScenarioError`` naming ``where`` (the command's file)."""
     if dask:
-        return DaskExecutor(dask, workers or 2, where)
+        return DaskExecutor(dask, workers or 2, where=where)
     if workers and workers > 1:
         return ProcessExecutor(workers)
     return SerialExecutor()

@@ -41,11 +41,10 @@ def reopen(folder: str | Path, kind: str, engine: str | None = None, replication
             raise ScenarioError(where, name, f"this {kind} was made with {name} {stored!r}, not {given!r}; "
                                 f"a resumed {kind} keeps its settings (start a new {kind} to change them)")
     settings = resolve(where, None, m.get("engine"), m.get("replications"), m.get("seed"))
-    if scenario is not None:
-        if m.get("scenario", {}).get("sha256") != scenario_hash(scenario):
-            raise ScenarioError(scenario_file or "<scenario>", None,
-                                f"this is not the scenario {where} was run with "
-                                "(compare its scenario.yaml; --set overrides must be the same)")
+    if scenario is not None and m.get("scenario", {}).get("sha256") != scenario_hash(scenario):
+        raise ScenarioError(scenario_file or "<scenario>", None,
+                            f"this is not the scenario {where} was run with "
+                            "(compare its scenario.yaml; --set overrides must be the same)")
     damaged = damaged_parts(store)
     if damaged:
         raise StoreError(damaged_message(store.path, [d.describe() for d in damaged]))

@@ -16,7 +16,7 @@ from sim.store.runstore import RunStore, _natural_key, file_digest
 
 
 @dataclass(frozen=True)
-class Damage:
+class PartDamage:
     """A listed part that is not as it was written."""
 
     table: str
@@ -59,17 +59,17 @@ def check_part(store: RunStore, table: str, part_id: str, rows: int) -> str | No
     return None
 
 
-def damaged_parts(store: RunStore) -> list[Damage]:
+def damaged_parts(store: RunStore) -> list[PartDamage]:
     """Every listed part of every table that is missing, truncated, changed or unreadable, in
     table and part order."""
-    out: list[Damage] = []
+    out: list[PartDamage] = []
     parts = store.manifest.get("parts", {})
     for table in sorted(parts):
         listed = parts[table]
         for part_id in sorted(listed, key=_natural_key):
             problem = check_part(store, table, part_id, int(listed[part_id]))
             if problem is not None:
-                out.append(Damage(table, part_id, store.part_path(table, part_id), problem))
+                out.append(PartDamage(table, part_id, store.part_path(table, part_id), problem))
     return out
 
 
