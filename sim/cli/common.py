@@ -69,7 +69,7 @@ def executor(args: argparse.Namespace) -> Any:
 
     workers, dask = getattr(args, "workers", None), getattr(args, "dask", None)
     check_workers(workers, dask, getattr(args, "file", None))
-    return make_executor(workers, dask)
+    return make_executor(workers, dask, getattr(args, "file", None))
 
 
 def write_outputs(path: Path | None, args: argparse.Namespace, **tables: Any) -> None:

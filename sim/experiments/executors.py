@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, Protocol
 
 import pandas as pd
@@ -20,6 +21,7 @@ import pandas as pd
 from sim.engines import dispatch
 from sim.engines.allocator import keep_freed_memory
 from sim.experiments.plan import Task
+from sim.model.errors import ScenarioError
 
 Simulate = Callable[..., pd.DataFrame]
 """``simulate(sc, engine, unit, seed, point, crn) -> bases table``, one unit at a time: a test's
@@ -147,11 +149,34 @@ LOCAL_CLUSTER_CONFIG: dict[str, object] = {
 keeps its own)."""
 
 
+DASK_CONNECT_TIMEOUT_S = 5.0
+"""How long to wait for a Dask scheduler given by address before refusing (Dask's own default is
+30 s, a long silence for a mistyped address)."""
+DASK_SCHEMES: tuple[str, ...] = ("tcp", "tls", "ws", "wss", "ucx", "inproc")
+
+
+def dask_address(address: str, where: str | Path | None = None) -> str:
+    """``address`` if it reads as a Dask scheduler address (``[scheme://]host:port``), else a
+    ``ScenarioError`` on ``dask`` (exit 2), before any connection is tried."""
+    from distributed.comm import parse_address, parse_host_port
+
+    why = "expected 'local' or a scheduler address such as tcp://host:8786"
+    try:
+        scheme, loc = parse_address(address.strip())
+        host, port = parse_host_port(loc)
+    except (ValueError, TypeError) as exc:
+        raise ScenarioError(where, "dask", f"{address!r} is not a scheduler address ({exc}); {why}") from None
+    if scheme not in DASK_SCHEMES or not host or not isinstance(port, int) or not 1 <= port <= 65535:
+        raise ScenarioError(where, "dask", f"{address!r} is not a scheduler address; {why} "
+                            f"(schemes: {', '.join(DASK_SCHEMES)}; ports 1-65535)")
+    return f"{scheme}://{loc}"
+
+
 class DaskExecutor:
     """A Dask cluster: ``address=None`` or ``"local"`` starts a LocalCluster of ``workers``
     processes with one thread each; ``"tcp://host:port"`` connects to a running scheduler."""
 
-    def __init__(self, address: str | None = None, workers: int = 2) -> None:
+    def __init__(self, address: str | None = None, workers: int = 2, where: str | Path | None = None) -> None:
         import dask
         from distributed import Client, LocalCluster
 
@@ -168,7 +193,13 @@ class DaskExecutor:
             # CPU per 16-point sweep against 0.32 s direct, measured)
             self.client = Client(self._cluster, direct_to_workers=True)
         else:
-            self.client = Client(address)
+            scheduler = dask_address(address, where)
+            try:
+                self.client = Client(scheduler, timeout=DASK_CONNECT_TIMEOUT_S)
+            except (OSError, TimeoutError) as exc:  # nothing listening, refused, unreachable
+                raise ScenarioError(where, "dask", f"no Dask scheduler answered at {scheduler} within "
+                                    f"{DASK_CONNECT_TIMEOUT_S:g} s ({exc}); start one "
+                                    "('dask scheduler') or use --dask local") from None
         self.client.run(_worker_setup)  # the workers there now; the batch engine's heap setting
         self.workers = max(1, len(self.client.scheduler_info().get("workers", {})) or workers)
 
@@ -246,10 +277,12 @@ def run_chunks(executor: Executor, tasks: list[Task], simulate: Simulate | None 
             yield chunk, pd.concat([pieces[i] for i in range(n)], ignore_index=True)
 
 
-def make_executor(workers: int | None = None, dask: str | None = None) -> SerialExecutor | ProcessExecutor | DaskExecutor:
-    """The executor for CLI flags: ``--dask ADDRESS`` wins, then ``--workers N`` (> 1), else serial."""
+def make_executor(workers: int | None = None, dask: str | None = None,
+                  where: str | Path | None = None) -> SerialExecutor | ProcessExecutor | DaskExecutor:
+    """The executor for CLI flags: ``--dask ADDRESS`` wins, then ``--workers N`` (> 1), else serial.
+    A bad or unreachable Dask address is a ``ScenarioError`` naming ``where`` (the command's file)."""
     if dask:
-        return DaskExecutor(dask, workers or 2)
+        return DaskExecutor(dask, workers or 2, where=where)
     if workers and workers > 1:
         return ProcessExecutor(workers)
     return SerialExecutor()

@@ -1,6 +1,11 @@
 """Reopening a results folder to finish it: the one check that a folder belongs to the experiment
-about to resume it. The parts themselves are checked against the plan by
-``sim.experiments.execution``."""
+about to resume it and that its finished parts are whole. The parts are checked against the plan by
+``sim.experiments.execution``.
+
+A folder with a damaged part (missing, truncated, changed: ``sim.store.verify``) is refused before
+anything runs or is written (a ``StoreError``, exit 2), naming the parts and pointing to
+``withdrawal-sim check-results DIR --repair``, which re-runs only those; a damaged part is never
+mixed in, nor silently redone under a resume."""
 
 from __future__ import annotations
 
@@ -13,7 +18,8 @@ from sim.experiments.settings import RunSettings, resolve
 from sim.model.errors import ScenarioError, StoreError
 from sim.model.loader import scenario_dict, scenario_hash
 from sim.model.schema import Scenario
-from sim.store.runstore import RunStore
+from sim.store.runstore import RunStore, damaged_message
+from sim.store.verify import damaged_parts
 
 
 def reopen(folder: str | Path, kind: str, engine: str | None = None, replications: int | None = None,
@@ -35,14 +41,16 @@ def reopen(folder: str | Path, kind: str, engine: str | None = None, replication
             raise ScenarioError(where, name, f"this {kind} was made with {name} {stored!r}, not {given!r}; "
                                 f"a resumed {kind} keeps its settings (start a new {kind} to change them)")
     settings = resolve(where, None, m.get("engine"), m.get("replications"), m.get("seed"))
-    if scenario is not None:
-        if m.get("scenario", {}).get("sha256") != scenario_hash(scenario):
-            raise ScenarioError(scenario_file or "<scenario>", None,
-                                f"this is not the scenario {where} was run with "
-                                "(compare its scenario.yaml; --set overrides must be the same)")
-        if not (store.path / "scenario.yaml").is_file():  # cut short right after its manifest
-            store.write_text("scenario.yaml", yaml.safe_dump(scenario_dict(scenario), sort_keys=False,
-                                                             allow_unicode=True))
+    if scenario is not None and m.get("scenario", {}).get("sha256") != scenario_hash(scenario):
+        raise ScenarioError(scenario_file or "<scenario>", None,
+                            f"this is not the scenario {where} was run with "
+                            "(compare its scenario.yaml; --set overrides must be the same)")
+    damaged = damaged_parts(store)
+    if damaged:
+        raise StoreError(damaged_message(store.path, [d.describe() for d in damaged]))
+    if scenario is not None and not (store.path / "scenario.yaml").is_file():  # cut short after its manifest
+        store.write_text("scenario.yaml", yaml.safe_dump(scenario_dict(scenario), sort_keys=False,
+                                                         allow_unicode=True))
     store.update(status="running")
     return store, settings
 

@@ -3,6 +3,7 @@
 Layout of one run folder (``results/<run-id>/`` or an explicit ``--out DIR``)::
 
     manifest.json              what ran, with which versions, its status and the finished parts
+                               (``parts``: rows of each; ``checksums``: SHA-256 and size of each)
     scenario.yaml              the validated scenario as run (overrides applied)
     tables/<table>/part-<id>.parquet   parts, each listed in the manifest once complete
     bases.parquet runs.parquet summary.csv ...   consolidated tables, written at the end
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -97,6 +99,17 @@ def writing(path: Path) -> Iterator[None]:
 def atomic_write_parquet(path: Path, df: pd.DataFrame) -> None:
     """Write ``df`` as Parquet to ``path`` atomically (temp file, fsync, rename)."""
     atomic_write(path, lambda tmp: df.to_parquet(tmp, index=False))
+
+
+def file_digest(path: Path) -> dict[str, Any]:
+    """``{"sha256": hex digest of the file's bytes, "bytes": its size}``."""
+    h = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+            size += len(block)
+    return {"sha256": h.hexdigest(), "bytes": size}
 
 
 def package_versions() -> dict[str, str | None]:
@@ -193,6 +206,7 @@ class RunStore:
             "wall_time_s": None,
             "status": "running",
             "parts": {},
+            "checksums": {},
             "files": [],
             "extra": {},
         }
@@ -335,15 +349,26 @@ class RunStore:
         return self.path / "tables" / _check_name(table, "table name") / part_file_name(part_id)
 
     def write_part(self, table: str, part_id: str | int, df: pd.DataFrame) -> Path:
-        """Write one part of ``table`` atomically, then list it in the manifest (atomically)."""
+        """Write one part of ``table`` atomically, then list it in the manifest with its rows, size
+        and SHA-256 (one atomic rewrite of the manifest). Writing a listed part again replaces it
+        (``check-results --repair``)."""
         path = self.part_path(table, part_id)
         with writing(path):
             path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write_parquet(path, df)
+            digest = file_digest(path)
         with self._lock:
             self._manifest["parts"].setdefault(table, {})[str(part_id)] = int(len(df))
+            self._manifest.setdefault("checksums", {}).setdefault(table, {})[str(part_id)] = digest
             self._save()
         return path
+
+    def part_checksum(self, table: str, part_id: str) -> dict[str, Any] | None:
+        """``{"sha256": hex, "bytes": size}`` recorded when the part was written (None in folders
+        written before checksums were recorded)."""
+        with self._lock:
+            got = self._manifest.get("checksums", {}).get(table, {}).get(str(part_id))
+            return dict(got) if isinstance(got, dict) else None
 
     def sink(self, table: str = "bases") -> PartSink:
         """Where an experiment streams the finished parts of ``table`` (and finds them on resume)."""
@@ -418,10 +443,21 @@ class PartSink:
             return dict(self.store._manifest["parts"].get(self.table, {}))
 
     def read(self, part_id: str) -> pd.DataFrame:
-        return pd.read_parquet(self.store.part_path(self.table, part_id))
+        path = self.store.part_path(self.table, part_id)
+        try:
+            return pd.read_parquet(path)
+        except Exception as exc:  # missing or damaged since it was listed: never mixed in
+            raise StoreError(damaged_message(self.store.path, [f"{self.table}/{part_id}: {exc}"])) from None
 
     def write(self, part_id: str, df: pd.DataFrame) -> None:
         self.store.write_part(self.table, part_id, df)
+
+
+def damaged_message(folder: Path, problems: list[str]) -> str:
+    """The message of a resume refused for damaged parts: which, and how to redo only them."""
+    shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
+    return (f"{folder}: {len(problems)} finished part(s) are damaged ({shown}); nothing was run. "
+            f"Re-run only those parts with 'withdrawal-sim check-results {folder} --repair', then resume")
 
 
 @contextlib.contextmanager

@@ -96,7 +96,7 @@ def test_make_executor_dask_wins(monkeypatch: pytest.MonkeyPatch) -> None:
     cluster is not started here)."""
     made: list[tuple[object, int]] = []
 
-    def dask(address: object, workers: int = 2) -> str:
+    def dask(address: object, workers: int = 2, where: object = None) -> str:
         made.append((address, workers))
         return "dask"
 
