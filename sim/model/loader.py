@@ -170,6 +170,15 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(parts)
 
 
+def _shown(value: Any, limit: int = 80) -> str:
+    """``repr(value)``, cut to ``limit`` characters (a 10,000-character name is not echoed)."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    size = f", {len(value)} characters" if isinstance(value, str) else ""
+    return f"{text[:limit - 20]}...{size}"
+
+
 def validation_error(exc: ValidationError, file: str | Path | None) -> ScenarioError:
     """The first problem pydantic found, as a ``ScenarioError`` naming the field in the file's terms."""
     err = exc.errors()[0]
@@ -180,7 +189,7 @@ def validation_error(exc: ValidationError, file: str | Path | None) -> ScenarioE
     elif err["type"] == "missing":
         msg = "required field is missing"
     elif "input" in err and err["type"] not in ("value_error",) and not isinstance(err["input"], dict | list):
-        msg = f"{msg} (got {err['input']!r})"
+        msg = f"{msg} (got {_shown(err['input'])})"
     if not field and ": " in msg:
         field, msg = msg.split(": ", 1)
     more = len(exc.errors()) - 1

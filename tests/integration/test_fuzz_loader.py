@@ -368,7 +368,7 @@ def test_nesting_limit(tmp_path):
     assert err.value.file == str(file)
 
 
-@pytest.mark.parametrize("name", ["../../escape", "/tmp/abs", "..", "a/b", "é" * 300])
+@pytest.mark.parametrize("name", ["../../escape", "/tmp/abs", "..", "a/b", "é" * 80])
 def test_scenario_names_cannot_leave_the_results_root(name, kidal_path, tmp_path, capsys):
     """The run id is made from the scenario name: whatever the name, the folder is inside the root."""
     data = yaml.safe_load(kidal_path.read_bytes())
