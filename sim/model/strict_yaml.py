@@ -38,6 +38,7 @@ T = "tag:yaml.org,2002:"
 ALLOWED_TAGS = frozenset(T + t for t in ("str", "int", "float", "bool", "null", "map", "seq", "merge", "timestamp"))
 """Tags a node may carry: the core schema's, merge keys, and dates (resolved implicitly)."""
 
+_TYPED = frozenset(T + t for t in ("int", "float", "bool", "null"))
 _INT = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)")
 _BOOL = re.compile(r"true|True|TRUE|false|False|FALSE")
@@ -142,6 +143,11 @@ def _check(loader: StrictLoader, root: Node) -> None:
             tag = node.tag.replace(T, "!!")
             raise StrictYAMLError(field, f"the tag '{tag}' (line {node.start_mark.line + 1}) is not allowed: "
                                   "scenario files hold plain text, numbers, booleans, dates, lists and mappings")
+        if isinstance(node, ScalarNode) and node.tag in _TYPED:  # e.g. "!!bool yes": say where
+            try:
+                loader.construct_object(node)
+            except ConstructorError as exc:
+                raise StrictYAMLError(field, f"{exc.problem} (line {node.start_mark.line + 1})") from None
         if isinstance(node, SequenceNode):
             stack.extend((item, (*path, str(i))) for i, item in reversed(list(enumerate(node.value))))
         elif isinstance(node, MappingNode):
