@@ -54,7 +54,7 @@ class StrictYAMLError(yaml.YAMLError):
         self.message = message
 
 
-class StrictLoader(_BASE_LOADER):  # type: ignore[misc, valid-type]
+class StrictLoader(_BASE_LOADER):
     """A safe loader with YAML 1.2 core-schema resolvers and constructors."""
 
     yaml_implicit_resolvers: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
@@ -125,7 +125,7 @@ for _tag, _fn in (("bool", _bool), ("int", _int), ("float", _float), ("null", _n
 
 
 def _key_text(node: Node) -> str:
-    return str(node.value) if isinstance(node, ScalarNode) else f"<{node.id}>"
+    return str(node.value) if isinstance(node, ScalarNode) else f"<{type(node).__name__}>"
 
 
 def _check(loader: StrictLoader, root: Node) -> None:

@@ -29,11 +29,15 @@ TRAVERSALS: tuple[str, ...] = ("../../escape", "/tmp/abs", "a/b/../../c", "..", 
 
 @dataclass(frozen=True)
 class Mutation:
-    """One mutated file: ``name`` (for reports), ``content`` (bytes), ``parsed`` (still a mapping)."""
+    """One mutated file: ``name`` (for reports), ``content`` (bytes), ``parsed`` (still a mapping),
+    ``refuse`` (must be refused)."""
 
     name: str
     content: bytes
     parsed: bool
+    refuse: bool = False
+    """The strict rules must refuse it (a boolean as a number, a duplicate key, a tag, ``24:00``
+    as hours): accepting it is a failure of the fuzz."""
 
 
 def dump(data: Any) -> bytes:
@@ -294,6 +298,24 @@ STRICT_FORMS: tuple[str, ...] = (
 )
 """Raw YAML written in place of a value: YAML 1.1 forms read by the 1.2 core schema, booleans in
 any case, impossible dates, tags standard and not, an anchor, odd collections."""
+REFUSED_ANYWHERE = frozenset(f for f in STRICT_FORMS if f.startswith("!") and f.split()[0] not in
+                             ("!!str", "!!int", "!!float")) | {"!!bool yes"}
+"""Forms refused wherever they are written: non-standard tags, an unreadable standard one."""
+REFUSED_AS_NUMBER = REFUSED_ANYWHERE | {"24:00", "1:30:00", "yes", "no", "on", "off", "TRUE", "True",
+                                        "tRUE", "2024-02-30", "2023-13-45", "0000-01-01", "[true, 1]", "{}"}
+"""Forms refused in place of a number (text, booleans, dates, collections; ``1_000`` is text to
+YAML 1.2, which the schema reads as the number it spells, like any numeric text)."""
+REFUSED_AS_BOOLEAN = REFUSED_ANYWHERE | {"yes", "no", "on", "off", "tRUE", "0100", "0o17", "0x10", "1e3", "24:00",
+                                         "2024-02-30", "[true, 1]", "{}", "!!str 5", "!!int '3'", "!!float 1"}
+"""Forms refused in place of a boolean (only true and false are booleans)."""
+
+
+def _must_refuse(original: Any, form: str) -> bool:
+    if isinstance(original, bool):
+        return form in REFUSED_AS_BOOLEAN
+    if _is_number(original):
+        return form in REFUSED_AS_NUMBER
+    return form in REFUSED_ANYWHERE
 
 
 def _people_paths(data: dict[str, Any]) -> list[Path_]:
@@ -368,7 +390,11 @@ def people_and_strict(data: dict[str, Any], rng: random.Random, n: int) -> list[
         out.append(Mutation(f"people number {dotted(p)} {how}", dump(_put(data, p, _number(get(data, p), how))),
                             True))
     for p in _sample(rng, numeric, n // 6):
-        out.append(Mutation(f"people boolean {dotted(p)}", dump(_put(data, p, rng.choice([True, False]))), True))
+        out.append(Mutation(f"people boolean {dotted(p)}", dump(_put(data, p, rng.choice([True, False]))), True,
+                            refuse=True))
+    everywhere = [p for p in walk(data) if _is_number(get(data, p))]
+    for p in _sample(rng, everywhere, n // 6):
+        out.append(Mutation(f"boolean {dotted(p)}", dump(_put(data, p, rng.choice([True, False]))), True, refuse=True))
     blocks = [p for p in existing if isinstance(get(data, p), dict)]
     for p in _sample(rng, blocks, max(1, n // 10)):
         block = copy.deepcopy(data)
@@ -390,10 +416,11 @@ def people_and_strict(data: dict[str, Any], rng: random.Random, n: int) -> list[
     anywhere = [p for p in walk(data) if not isinstance(get(data, p), dict | list)]
     for p in _sample(rng, leaves, n // 3) + _sample(rng, anywhere, n // 4):
         form = rng.choice(STRICT_FORMS)
-        out.append(Mutation(f"strict {dotted(p)}: {form}", _raw_at(data, p, form), True))
+        out.append(Mutation(f"strict {dotted(p)}: {form}", _raw_at(data, p, form), True,
+                            refuse=_must_refuse(get(data, p) if _exists(data, p) else None, form)))
     for p in _sample(rng, [p for p in existing if isinstance(p[-1], str)], max(1, n // 8)) + \
             _sample(rng, [p for p in walk(data) if isinstance(p[-1], str) and len(p) <= 2], max(1, n // 8)):
-        out.append(Mutation(f"strict duplicate key {dotted(p)}", _duplicated_at(data, p), True))
+        out.append(Mutation(f"strict duplicate key {dotted(p)}", _duplicated_at(data, p), True, refuse=True))
     return out
 
 

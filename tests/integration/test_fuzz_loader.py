@@ -161,6 +161,8 @@ def fuzz_scenario_file(cli: Cli, path: Path, cases: list[Mutation], tmp: Path) -
                                          "--engine", ENGINE], file, case.parsed, True, "run")
         if v == 2 and r == 0:
             tally.problems.append(f"[{case.name}] validate refused a file that runs")
+        if case.refuse and 0 in (v, r):
+            tally.problems.append(f"[{case.name}] accepted: the strict rules refuse it")
     return tally
 
 
