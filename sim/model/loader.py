@@ -17,6 +17,7 @@ from sim.model.errors import ScenarioError
 from sim.model.people_checks import PeopleProblem, check_people
 from sim.model.references import ReferenceProblem, check_references
 from sim.model.schema import Scenario
+from sim.model.strict_yaml import StrictLoader, StrictYAMLError, load_strict
 
 __all__ = ["ScenarioError", "apply_overrides", "load_override_file", "load_scenario", "parse_override", "read_yaml", "scenario_dict",
            "scenario_hash", "set_path", "validate"]
@@ -26,9 +27,9 @@ MAX_FILE_BYTES = 500_000
 it is parsed (the safe YAML parser takes about 10 s per MB)."""
 MAX_NODES = 200_000
 """YAML nodes after alias expansion; stops 'billion laughs' alias bombs."""
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's safe loader when PyYAML was built with it (about 10x faster), else the pure-Python one;
-both construct only plain data (no tags that build objects)."""
+SAFE_LOADER = StrictLoader
+"""The loader of every scenario, override and experiment file: safe (plain data only), YAML 1.2
+core-schema scalars, no duplicate keys, no non-standard tags (``sim.model.strict_yaml``)."""
 MAX_DEPTH = 32
 """Deepest nesting of blocks and lists (shipped scenarios use 6)."""
 
@@ -83,9 +84,11 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise ScenarioError(p, None, f"not UTF-8 text (byte {exc.start})") from None
     try:
-        data = yaml.load(text, Loader=SAFE_LOADER)  # noqa: S506 (a safe loader)
+        data = load_strict(text)
         if data is not None:
             _count(data)
+    except StrictYAMLError as exc:
+        raise ScenarioError(p, exc.field, exc.message) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
@@ -103,14 +106,19 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
 
 
 def parse_override(text: str) -> tuple[str, Any]:
-    """``"flights.p_grant=0.5"`` → ``("flights.p_grant", 0.5)``; the value is read as YAML."""
+    """``"flights.p_grant=0.5"`` → ``("flights.p_grant", 0.5)``; the value is read as YAML, by the
+    same strict rules as a scenario file (``sim.model.strict_yaml``)."""
     if "=" not in text:
         raise ScenarioError(None, text, "an override is PATH=VALUE, e.g. flights.p_grant=0.5")
     path, raw = text.split("=", 1)
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
+        value = load_strict(raw) if raw.strip() else None
+    except StrictYAMLError as exc:
+        raise ScenarioError(None, path.strip(), f"the value {raw!r}: {exc}") from None
     except yaml.YAMLError:
-        value = raw
+        value = raw  # not YAML: the text itself (the schema says if text is wrong here)
+    except RecursionError:
+        raise ScenarioError(None, path.strip(), "the value is nested too deeply") from None
     return path.strip(), value
 
 
@@ -162,6 +170,15 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(parts)
 
 
+def _shown(value: Any, limit: int = 80) -> str:
+    """``repr(value)``, cut to ``limit`` characters (a 10,000-character name is not echoed)."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    size = f", {len(value)} characters" if isinstance(value, str) else ""
+    return f"{text[:limit - 20]}...{size}"
+
+
 def validation_error(exc: ValidationError, file: str | Path | None) -> ScenarioError:
     """The first problem pydantic found, as a ``ScenarioError`` naming the field in the file's terms."""
     err = exc.errors()[0]
@@ -172,7 +189,7 @@ def validation_error(exc: ValidationError, file: str | Path | None) -> ScenarioE
     elif err["type"] == "missing":
         msg = "required field is missing"
     elif "input" in err and err["type"] not in ("value_error",) and not isinstance(err["input"], dict | list):
-        msg = f"{msg} (got {err['input']!r})"
+        msg = f"{msg} (got {_shown(err['input'])})"
     if not field and ": " in msg:
         field, msg = msg.split(": ", 1)
     more = len(exc.errors()) - 1

@@ -45,9 +45,28 @@ def adjacency(sc: Scenario) -> dict[str, set[str]]:
     return adj
 
 
-def check_route(sc: Scenario, adj: dict[str, set[str]], base: str) -> None:
+def components(adj: dict[str, set[str]]) -> dict[str, int]:
+    """The connected component of every node (a number), in one pass over the roads: checking
+    every base against it is linear in the network's size, not quadratic."""
+    comp: dict[str, int] = {}
+    for start in adj:
+        if start in comp:
+            continue
+        label = len(comp)
+        comp[start] = label
+        todo = deque([start])
+        while todo:
+            for nxt in adj.get(todo.popleft(), ()):
+                if nxt not in comp:
+                    comp[nxt] = label
+                    todo.append(nxt)
+    return comp
+
+
+def check_route(sc: Scenario, adj: dict[str, set[str]], base: str, comp: dict[str, int] | None = None) -> None:
     """Raise ``ValueError`` unless ``base`` can reach its hub: its pinned route runs along roads
-    from the base to the hub, or some road connects them."""
+    from the base to the hub, or some road connects them. ``comp``: the ``components`` of ``adj``
+    when many bases are checked (else a search from this base)."""
     hub = sc.hub_of(base)
     pinned = sc.routing.pinned.get(base)
     if pinned is not None:
@@ -56,6 +75,10 @@ def check_route(sc: Scenario, adj: dict[str, set[str]], base: str) -> None:
         for a, b in zip(pinned, pinned[1:], strict=False):
             if b not in adj.get(a, ()):
                 raise ValueError(f"no road between '{a}' and '{b}' on the pinned route")
+        return
+    if comp is not None:
+        if comp.get(base) is None or comp.get(base) != comp.get(hub):
+            raise ValueError(f"no road connects base '{base}' to its hub '{hub}'")
         return
     seen, todo = {base}, deque([base])
     while todo:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sim.model.network import adjacency, check_route
+from sim.model.network import adjacency, check_route, components
 from sim.model.schema import Scenario
 
 
@@ -64,9 +64,10 @@ def check_references(sc: Scenario) -> None:
         if b not in bases:
             _fail(f"routing.pinned.{b}", "not a base")
     adj = adjacency(sc)
+    comp = components(adj)
     for name in bases:
         try:
-            check_route(sc, adj, name)
+            check_route(sc, adj, name, comp)
         except ValueError as exc:
             where = f"routing.pinned.{name}" if name in sc.routing.pinned else f"sites.{name}"
             _fail(where, str(exc))

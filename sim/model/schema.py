@@ -9,9 +9,19 @@ Schema (``withdrawal-sim schema``); the rules they refer to are in MODEL.md.
 from __future__ import annotations
 
 import datetime as dt
+from functools import cached_property
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    field_validator,
+    model_validator,
+)
 
 MAX_NUMBER = 1e9
 """Largest magnitude of any quantity in a scenario: beyond it a value is a typo, and the engines'
@@ -22,16 +32,29 @@ MAX_RATE = 100.0
 """Events per 100 km (or per 1,000 vehicle-km): one per kilometre is already a battlefield."""
 MAX_HORIZON = dt.timedelta(days=3660)
 """Longest calendar (ten years): the engines step through it day by day."""
+MAX_NAME = 80
+"""Longest scenario name, in characters: results folders are named after it."""
 MIN_HOURS = 0.01
 """Shortest retry or check interval (36 s): a shorter one would make a waiting loop spin."""
 
-NonNeg = Annotated[float, Field(ge=0, le=MAX_NUMBER)]
-Pos = Annotated[float, Field(gt=0, le=MAX_NUMBER)]
-Prob = Annotated[float, Field(ge=0, le=1)]
-Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
-Rate = Annotated[float, Field(ge=0, le=MAX_RATE)]
-Factor = Annotated[float, Field(ge=0, le=1000)]
-Interval = Annotated[float, Field(ge=MIN_HOURS, le=MAX_NUMBER)]
+def _number(value: object) -> object:
+    """Booleans are not numbers here (Python and pydantic would read ``true`` as 1)."""
+    if isinstance(value, bool):
+        raise ValueError(f"a number is needed, not {str(value).lower()}")
+    return value
+
+
+Int = Annotated[int, BeforeValidator(_number)]
+"""An integer; ``true``/``false`` refused."""
+Float = Annotated[float, BeforeValidator(_number)]
+"""A number; ``true``/``false`` refused."""
+NonNeg = Annotated[Float, Field(ge=0, le=MAX_NUMBER)]
+Pos = Annotated[Float, Field(gt=0, le=MAX_NUMBER)]
+Prob = Annotated[Float, Field(ge=0, le=1)]
+Count = Annotated[Int, Field(ge=0, le=MAX_COUNT)]
+Rate = Annotated[Float, Field(ge=0, le=MAX_RATE)]
+Factor = Annotated[Float, Field(ge=0, le=1000)]
+Interval = Annotated[Float, Field(ge=MIN_HOURS, le=MAX_NUMBER)]
 
 FATES: tuple[str, ...] = ("road", "air", "destroyed", "lost", "abandoned", "handed_over")
 
@@ -73,9 +96,9 @@ class Source(Strict):
 class Daylight(Strict):
     """Hours of the local day in which convoys may drive when ``convoy.daylight_only``."""
 
-    start_hour: float = Field(default=6.0, ge=0, lt=24)
+    start_hour: Float = Field(default=6.0, ge=0, lt=24)
     """Local hour of day (0-24) at which driving may start."""
-    end_hour: float = Field(default=18.0, gt=0, le=24)
+    end_hour: Float = Field(default=18.0, gt=0, le=24)
     """Local hour of day (0-24) by which driving stops; after ``start_hour``."""
 
     @model_validator(mode="after")
@@ -109,21 +132,21 @@ class Calendar(Strict):
 class CargoClass(Strict):
     """A kind of cargo: how it travels and what happens if it cannot leave."""
 
-    units_per_truck: Annotated[int, Field(ge=1, le=MAX_COUNT)] = 1
+    units_per_truck: Annotated[Int, Field(ge=1, le=MAX_COUNT)] = 1
     """Units one lift truck carries (not used by self-propelled classes)."""
-    self_propelled: bool = False
+    self_propelled: StrictBool = False
     """Units drive themselves out in the base's final convoys instead of riding on lift trucks."""
-    air_eligible: bool = False
+    air_eligible: StrictBool = False
     """Units (if not self-propelled) may fly out in cargo sorties from an airstrip; default: road only."""
     value_usd: NonNeg = 0.0
     """Value of one unit in USD, for the value destroyed and abandoned."""
-    priority: int = Field(default=1, ge=-MAX_COUNT, le=MAX_COUNT)
+    priority: Int = Field(default=1, ge=-MAX_COUNT, le=MAX_COUNT)
     """Higher loads, flies and is destroyed first; ties in file order."""
     if_left: Literal["destroy", "handover"] = "destroy"
     """What happens to units still at the base at the cut-off: destroyed (time permitting) or handed over."""
     destroy_hours_per_unit: NonNeg = 1.0
     """Team-hours to destroy one unit (0: all destroyed at once); units not destroyed are abandoned."""
-    sensitive: bool = False
+    sensitive: StrictBool = False
     """Must never be handed over: requires ``if_left: destroy``."""
 
     vehicle_type: str | None = None
@@ -156,7 +179,7 @@ class EarlyExit(Strict):
 class Loading(Strict):
     """The base's loading area, where lift convoys are loaded one at a time."""
 
-    teams: Annotated[int, Field(ge=1, le=MAX_COUNT)] = 4
+    teams: Annotated[Int, Field(ge=1, le=MAX_COUNT)] = 4
     """Loading teams: trucks of a convoy loaded at the same time."""
     hours_per_truck_load: Interval = 1.0
     """Hours for one team to load one truck."""
@@ -174,7 +197,7 @@ class Destruction(Strict):
 class Airstrip(Strict):
     """A base's airstrip: the flight sorties it can request each day and what each carries."""
 
-    sorties_per_day: Annotated[int, Field(ge=1, le=1000)] = 1
+    sorties_per_day: Annotated[Int, Field(ge=1, le=1000)] = 1
     """Sorties requested per day, from ``withdraw_from`` on (personnel first, then cargo)."""
     seats_per_sortie: Count = 50
     """Persons one personnel sortie carries."""
@@ -187,9 +210,9 @@ class Hub(Strict):
 
     kind: Literal["hub"]
     """Site kind: ``hub``."""
-    lat: float = Field(ge=-90, le=90)
+    lat: Float = Field(ge=-90, le=90)
     """Latitude in degrees (north positive), for maps."""
-    lon: float = Field(ge=-180, le=180)
+    lon: Float = Field(ge=-180, le=180)
     """Longitude in degrees (east positive), for maps."""
 
 
@@ -198,9 +221,9 @@ class Base(Strict):
 
     kind: Literal["base"]
     """Site kind: ``base``."""
-    lat: float = Field(ge=-90, le=90)
+    lat: Float = Field(ge=-90, le=90)
     """Latitude in degrees (north positive), for maps."""
-    lon: float = Field(ge=-180, le=180)
+    lon: Float = Field(ge=-180, le=180)
     """Longitude in degrees (east positive), for maps."""
     hub: str | None = None
     """The hub it evacuates to; default: the only hub (needed when there are several)."""
@@ -246,15 +269,15 @@ Site = Annotated[Hub | Base, Field(discriminator="kind")]
 class Waypoint(Strict):
     """A named place on the road network that is neither hub nor base (a junction, a town)."""
 
-    lat: float = Field(ge=-90, le=90)
+    lat: Float = Field(ge=-90, le=90)
     """Latitude in degrees (north positive), for maps."""
-    lon: float = Field(ge=-180, le=180)
+    lon: Float = Field(ge=-180, le=180)
     """Longitude in degrees (east positive), for maps."""
 
 
 MAX_SHAPE_POINTS = 20_000
 """Most points in a road's ``shape``: a simplified 1,000 km road needs a few hundred."""
-LonLat = tuple[Annotated[float, Field(ge=-180, le=180)], Annotated[float, Field(ge=-90, le=90)]]
+LonLat = tuple[Annotated[Float, Field(ge=-180, le=180)], Annotated[Float, Field(ge=-90, le=90)]]
 """A position ``[lon, lat]`` in degrees (GeoJSON's order)."""
 
 
@@ -265,13 +288,13 @@ class Road(Strict):
     """Name of a site or waypoint at one end."""
     to: str
     """Name of the site or waypoint at the other end."""
-    km: float = Field(gt=0, le=40_000)
+    km: Float = Field(gt=0, le=40_000)
     """Length in km."""
     terrain: str
     """Name of a ``terrain`` entry: sets the driving speed."""
     threat: str
     """Name of a ``threats.levels`` entry: sets the IED, ambush and breakdown rates."""
-    cleared: bool = False
+    cleared: StrictBool = False
     """Route clearance works on this road: the ``route_clearance`` mitigation applies on it."""
     shape: Annotated[list[LonLat], Field(max_length=MAX_SHAPE_POINTS)] | None = None
     """Points ``[lon, lat]`` of the road's line between ``from`` and ``to`` (its ends excluded), for
@@ -286,7 +309,7 @@ class Road(Strict):
 class Terrain(Strict):
     """A kind of road surface, and how fast convoys drive on it."""
 
-    speed_kmh: float = Field(ge=0.1, le=1000)
+    speed_kmh: Float = Field(ge=0.1, le=1000)
     """Convoy driving speed in km/h, before mitigations and the slowdown of long convoys."""
 
 
@@ -307,18 +330,18 @@ class ThreatLevel(Strict):
 class CountDist(Strict):
     """A count per event: Poisson(mean), or negative binomial with shape ``dispersion``."""
 
-    mean: Annotated[float, Field(ge=0, le=1000)] = 0.0
+    mean: Annotated[Float, Field(ge=0, le=1000)] = 0.0
     """Mean count per event."""
-    dispersion: Annotated[float, Field(ge=1e-3, le=MAX_NUMBER)] | None = None
+    dispersion: Annotated[Float, Field(ge=1e-3, le=MAX_NUMBER)] | None = None
     """Negative binomial shape (smaller: more spread); default: none, Poisson."""
 
 
 class DelayDist(Strict):
     """Hours per event: gamma with this mean and coefficient of variation (cv 0: fixed)."""
 
-    mean: Annotated[float, Field(ge=0, le=10_000)] = 0.0
+    mean: Annotated[Float, Field(ge=0, le=10_000)] = 0.0
     """Mean hours per event."""
-    cv: Annotated[float, Field(ge=0, le=100)] = 0.0
+    cv: Annotated[Float, Field(ge=0, le=100)] = 0.0
     """Coefficient of variation: 0 (every event takes the mean) or at least 0.001."""
 
     @field_validator("cv")
@@ -382,9 +405,9 @@ class Threats(Strict):
 
     levels: dict[str, ThreatLevel]
     """Threat levels by name, referenced by ``roads[].threat``."""
-    size_elasticity: float = Field(default=0.0, ge=-10, le=10)
+    size_elasticity: Float = Field(default=0.0, ge=-10, le=10)
     """IED and ambush rates scale as (vehicles / reference) ** this; 0: convoy size has no effect."""
-    reference_convoy_vehicles: float = Field(default=1.0, ge=1, le=MAX_COUNT)
+    reference_convoy_vehicles: Float = Field(default=1.0, ge=1, le=MAX_COUNT)
     """Convoy size (vehicles) at which the rates of ``levels`` apply unscaled."""
     effects: Effects = Effects()
     """What each event does; default: nothing."""
@@ -401,14 +424,14 @@ class Mitigation(Strict):
     """Multiplies the mean wounded and killed per IED strike or ambush."""
     vehicle_loss_factor: Factor = 1.0
     """Multiplies the mean vehicles destroyed per IED strike or ambush."""
-    speed_factor: float = Field(default=1.0, ge=0.01, le=100)
+    speed_factor: Float = Field(default=1.0, ge=0.01, le=100)
     """Multiplies the driving speed."""
 
 
 class EscortMitigation(Mitigation):
     """Escort factors, which scale with the convoy's escort vehicles per vehicle."""
 
-    full_effect_ratio: Annotated[float, Field(ge=0, le=100)] = 0.0
+    full_effect_ratio: Annotated[Float, Field(ge=0, le=100)] = 0.0
     """Escort vehicles per vehicle of the convoy at which the factors apply in full; fewer give a
     proportional part; 0: any escort gives the full factors."""
 
@@ -517,11 +540,11 @@ class VehicleType(Strict):
     """People who drive and man it."""
     crew_kind: Literal["military", "contractor"] = "military"
     """Military crews of a base's own vehicles are its personnel; contractor crews are not."""
-    vulnerability: Annotated[float, Field(ge=0, le=1000)] = 1.0
+    vulnerability: Annotated[Float, Field(ge=0, le=1000)] = 1.0
     """Weight of a vehicle of this type when a strike picks the vehicles it hits."""
-    speed_factor: Annotated[float, Field(ge=0.01, le=100)] = 1.0
+    speed_factor: Annotated[Float, Field(ge=0.01, le=100)] = 1.0
     """A convoy drives at the smallest speed factor of its vehicle types."""
-    escort: bool = False
+    escort: StrictBool = False
     """An armed escort vehicle (counted in the escort ratio)."""
     tows: Count = 0
     """Damaged vehicles it can tow."""
@@ -530,7 +553,7 @@ class VehicleType(Strict):
 class RoadMovements(Authorization):
     """Authorization of lift movements: one request per round of a lift that needs it."""
 
-    required: bool = False
+    required: StrictBool = False
     """Whether lift rounds need authorization, for lifts that do not set ``needs_authorization``."""
 
 
@@ -558,7 +581,7 @@ class Lift(Strict):
     """Local date or date-time before which it does not start; default: its bases' first ``withdraw_from``."""
     idle_check_hours: Interval = 24.0
     """Hours it waits before looking again when no served base has cargo ready yet."""
-    needs_authorization: bool | None = None
+    needs_authorization: StrictBool | None = None
     """Whether its road movements need authorization; default: ``road_movements.required``."""
 
     truck_type: str | None = None
@@ -579,21 +602,21 @@ class Fleet(Strict):
 class Convoy(Strict):
     """How convoys are formed and driven."""
 
-    max_vehicles: Annotated[int, Field(ge=1, le=MAX_COUNT)] = 100
+    max_vehicles: Annotated[Int, Field(ge=1, le=MAX_COUNT)] = 100
     """Most vehicles per convoy (lift convoys: trucks plus escorts; final convoys: self-propelled units)."""
     escorts_per_convoy: Count = 0
     """Escort vehicles in each lift convoy (counted in ``max_vehicles``); 0: unescorted."""
     min_spacing_hours: NonNeg = 0.0
     """Hours between the departures of successive convoys (of a lift round, or a base's final convoys)."""
-    daylight_only: bool = False
+    daylight_only: StrictBool = False
     """Drive only inside ``calendar.daylight``; convoys halt outside it."""
     slowdown_per_100_vehicles: Factor = 0.0
     """Speed is divided by 1 + this x vehicles / 100; 0: length does not slow a convoy."""
-    final_convoy_escorted: bool = True
+    final_convoy_escorted: StrictBool = True
     """The ``escort`` mitigation applies to final convoys."""
-    final_convoy_armoured: bool = False
+    final_convoy_armoured: StrictBool = False
     """The ``armour`` mitigation applies to final convoys."""
-    tow_speed_factor: Annotated[float, Field(ge=0.01, le=1)] = 1.0
+    tow_speed_factor: Annotated[Float, Field(ge=0.01, le=1)] = 1.0
     """People model: speed factor of a convoy on the later segments of a leg while it tows a
     damaged vehicle; 1: towing does not slow it."""
 
@@ -610,17 +633,18 @@ class Routing(Strict):
 class RunDefaults(Strict):
     """Run settings used when the command line or the caller gives none."""
 
-    seed: Annotated[int, Field(ge=0, lt=2**63)] = 0
+    seed: Annotated[Int, Field(ge=0, lt=2**63)] = 0
     """Root seed of the random streams."""
-    replications: Annotated[int, Field(ge=1, le=MAX_COUNT)] = 1000
+    replications: Annotated[Int, Field(ge=1, le=MAX_COUNT)] = 1000
     """Number of replications."""
 
 
 class Scenario(Strict):
     """A whole withdrawal: calendar, sites, roads, threats, fleet, authorizations, policies."""
 
-    name: str
-    """Short name of the scenario."""
+    name: str = Field(min_length=1, max_length=MAX_NAME)
+    """Short name of the scenario: one line of at most 80 characters, no control characters (results
+    folders are named after it)."""
     description: str = ""
     """What the scenario represents."""
     sources: list[Source] = []
@@ -667,13 +691,60 @@ class Scenario(Strict):
     run: RunDefaults = RunDefaults()
     """Default seed and replications."""
 
+    @cached_property
+    def _site_index(self) -> tuple[dict[str, Site], dict[str, Base], dict[str, Hub]]:
+        """``(sites, bases, hubs)``, computed once: a per-base lookup must not rebuild the
+        dictionaries (validation of 10,000 bases was quadratic). Not a field: ignored by equality,
+        dumps and the JSON Schema."""
+        bases = {k: s for k, s in self.sites.items() if isinstance(s, Base)}
+        hubs = {k: s for k, s in self.sites.items() if isinstance(s, Hub)}
+        return self.sites, bases, hubs
+
+    def _index(self) -> tuple[dict[str, Site], dict[str, Base], dict[str, Hub]]:
+        index = self._site_index
+        if index[0] is not self.sites:  # a model_copy(update=...) replaced the sites
+            del self.__dict__["_site_index"]
+            index = self._site_index
+        return index
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("the name is blank")
+        if any(ord(c) < 32 or ord(c) == 127 for c in v):
+            raise ValueError("the name is one line of printable characters (no tabs, newlines or control characters)")
+        return v
+
+    @model_validator(mode="after")
+    def _after_start(self) -> Scenario:
+        """Nothing happens before time zero: the engines count hours from ``calendar.start`` and
+        would write negative times."""
+        start = self.calendar.start
+
+        def check(field: str, when: dt.datetime | None) -> None:
+            if when is not None and when < start:
+                raise ValueError(f"{field}: {when} is before calendar.start ({start}); move it, or the start")
+
+        for name, site in self.sites.items():
+            if isinstance(site, Base):
+                check(f"sites.{name}.withdraw_from", site.withdraw_from)
+                check(f"sites.{name}.leave_by", site.leave_by)
+                if site.early_exit is not None:
+                    check(f"sites.{name}.early_exit.from", site.early_exit.from_)
+        for name, lift in self.fleet.lifts.items():
+            check(f"fleet.lifts.{name}.available_from", lift.available_from)
+        return self
+
     @property
     def bases(self) -> dict[str, Base]:
-        return {k: s for k, s in self.sites.items() if isinstance(s, Base)}
+        """The sites that are bases, in file order (shared: do not modify)."""
+        return self._index()[1]
 
     @property
     def hubs(self) -> dict[str, Hub]:
-        return {k: s for k, s in self.sites.items() if isinstance(s, Hub)}
+        """The sites that are hubs, in file order (shared: do not modify)."""
+        return self._index()[2]
 
     def hub_of(self, base: str) -> str:
         """The hub a base evacuates to (its ``hub``, or the only hub)."""

@@ -29,11 +29,15 @@ TRAVERSALS: tuple[str, ...] = ("../../escape", "/tmp/abs", "a/b/../../c", "..", 
 
 @dataclass(frozen=True)
 class Mutation:
-    """One mutated file: ``name`` (for reports), ``content`` (bytes), ``parsed`` (still a mapping)."""
+    """One mutated file: ``name`` (for reports), ``content`` (bytes), ``parsed`` (still a mapping),
+    ``refuse`` (must be refused)."""
 
     name: str
     content: bytes
     parsed: bool
+    refuse: bool = False
+    """The strict rules must refuse it (a boolean as a number, a duplicate key, a tag, ``24:00``
+    as hours): accepting it is a failure of the fuzz."""
 
 
 def dump(data: Any) -> bytes:
@@ -282,3 +286,147 @@ def hostile_files() -> list[Mutation]:
         Mutation("one space", b" ", False),
         Mutation("date scalar", str(dt.date(2023, 10, 31)).encode(), False),
     ]
+
+
+PEOPLE_BLOCKS: tuple[str, ...] = ("vehicle_types", "protection_levels", "medevac", "died_of_wounds")
+"""Top-level blocks of the people model (MODEL.md §10-§14)."""
+STRICT_FORMS: tuple[str, ...] = (
+    "24:00", "1:30:00", "0100", "0o17", "0x10", "1_000", "yes", "no", "on", "off", "TRUE", "True", "tRUE",
+    "1e3", ".inf", "-.INF", ".NaN", "~", "2024-02-30", "2023-13-45", "0000-01-01", "!!binary aGVsbG8=",
+    "!!set {a, b}", "!!omap [a: 1]", "!secret x", "!!python/name:os.system", "!!str 5", "!!int '3'",
+    "!!float 1", "!!bool yes", "&a 1", "[true, 1]", "{}",
+)
+"""Raw YAML written in place of a value: YAML 1.1 forms read by the 1.2 core schema, booleans in
+any case, impossible dates, tags standard and not, an anchor, odd collections."""
+REFUSED_ANYWHERE = frozenset(f for f in STRICT_FORMS if f.startswith("!") and f.split()[0] not in
+                             ("!!str", "!!int", "!!float")) | {"!!bool yes"}
+"""Forms refused wherever they are written: non-standard tags, an unreadable standard one."""
+REFUSED_AS_NUMBER = REFUSED_ANYWHERE | {"24:00", "1:30:00", "yes", "no", "on", "off", "TRUE", "True",
+                                        "tRUE", "2024-02-30", "2023-13-45", "0000-01-01", "[true, 1]", "{}"}
+"""Forms refused in place of a number (text, booleans, dates, collections; ``1_000`` is text to
+YAML 1.2, which the schema reads as the number it spells, like any numeric text)."""
+REFUSED_AS_BOOLEAN = REFUSED_ANYWHERE | {"yes", "no", "on", "off", "tRUE", "0100", "0o17", "0x10", "1e3", "24:00",
+                                         "2024-02-30", "[true, 1]", "{}", "!!str 5", "!!int '3'", "!!float 1"}
+"""Forms refused in place of a boolean (only true and false are booleans)."""
+
+
+def _must_refuse(original: Any, form: str) -> bool:
+    if isinstance(original, bool):
+        return form in REFUSED_AS_BOOLEAN
+    if _is_number(original):
+        return form in REFUSED_AS_NUMBER
+    return form in REFUSED_ANYWHERE
+
+
+def _people_paths(data: dict[str, Any]) -> list[Path_]:
+    """Every path into the people model's blocks, the seats and crews of vehicle types, the
+    stationary attack rates and the stationary and repair effects."""
+    out: list[Path_] = []
+    for block in PEOPLE_BLOCKS:
+        if block in data:
+            out.append((block,))
+            out += [(block, *p) for p in walk(data[block])]
+    for name in data.get("threats", {}).get("levels", {}):
+        out.append(("threats", "levels", name, "stationary_attack_rate_per_hour"))
+    effects = data.get("threats", {}).get("effects", {})
+    for kind in ("stationary", "ied", "ambush", "breakdown"):
+        if kind in effects:
+            out += [("threats", "effects", kind, *p) for p in walk(effects[kind])
+                    if p[-1] in ("vehicles_hit", "p_repair", "repair_hours", "mean", "cv")]
+    for name, cls in data.get("cargo_classes", {}).items():
+        if "vehicle_type" in cls:
+            out.append(("cargo_classes", name, "vehicle_type"))
+    for name, site in data.get("sites", {}).items():
+        if "seat_vehicle_type" in site:
+            out.append(("sites", name, "seat_vehicle_type"))
+    for name, lift in data.get("fleet", {}).get("lifts", {}).items():
+        out += [("fleet", "lifts", name, k) for k in ("truck_type", "escort_type") if k in lift]
+    return out
+
+
+def _put_any(data: Any, path: Path_, value: Any) -> Any:
+    """``_put``, making the last key if it is missing (a stationary rate a level does not give)."""
+    out = copy.deepcopy(data)
+    get(out, path[:-1])[path[-1]] = value
+    return out
+
+
+def _raw_at(data: dict[str, Any], path: Path_, text: str) -> bytes:
+    """The dump of ``data`` with the raw YAML ``text`` as the value at ``path``."""
+    return dump(_put_any(data, path, "ZZ_RAW_VALUE")).replace(b"ZZ_RAW_VALUE", text.encode(), 1)
+
+
+def _duplicated_at(data: dict[str, Any], path: Path_) -> bytes:
+    """The dump of ``data`` with the key at ``path`` written twice (its value, then 1)."""
+    lines = dump(_put_any(data, path, "ZZ_DUP_VALUE")).decode().split("\n")
+    i = next(j for j, line in enumerate(lines) if "ZZ_DUP_VALUE" in line)
+    line = lines[i]
+    indent = len(line) - len(line.lstrip(" -"))
+    key = line.strip(" -").split(":", 1)[0]
+    value = yaml.safe_dump(get(data, path), default_flow_style=True).strip().removesuffix("...").strip()
+    lines[i] = line.replace("ZZ_DUP_VALUE", value)
+    lines.insert(i + 1, " " * indent + f"{key}: 1")
+    return "\n".join(lines).encode()
+
+
+def people_and_strict(data: dict[str, Any], rng: random.Random, n: int) -> list[Mutation]:
+    """The people model's blocks (vehicle types, protection levels, seats, crews, medevac, deaths of
+    wounds, stationary attacks) deleted, swapped, blown up, given booleans, unknown keys and
+    references; and the strict forms (``STRICT_FORMS``, duplicate keys) written into them and
+    anywhere else. Every case still parses as a mapping or is refused naming a field."""
+    out: list[Mutation] = []
+    paths = _people_paths(data)
+    if not paths:
+        return out
+    existing = [p for p in paths if _exists(data, p)]
+    for p in _sample(rng, [p for p in existing if len(p) <= 2], max(1, n // 6)):
+        out.append(Mutation(f"people delete {dotted(p)}", dump(_drop(data, p)), True))
+    for p in _sample(rng, paths, n // 3):
+        v = rng.choice([*SWAPS, False, 0, 10**6, -1, 1e6])
+        out.append(Mutation(f"people swap {dotted(p)}={v!r}", dump(_put_any(data, p, v)), True))
+    numeric = [p for p in existing if _is_number(get(data, p))]
+    for p in _sample(rng, numeric, n // 4):
+        how = rng.choice(NUMBERS)
+        out.append(Mutation(f"people number {dotted(p)} {how}", dump(_put(data, p, _number(get(data, p), how))),
+                            True))
+    for p in _sample(rng, numeric, n // 6):
+        out.append(Mutation(f"people boolean {dotted(p)}", dump(_put(data, p, rng.choice([True, False]))), True,
+                            refuse=True))
+    everywhere = [p for p in walk(data) if _is_number(get(data, p))]
+    for p in _sample(rng, everywhere, n // 6):
+        out.append(Mutation(f"boolean {dotted(p)}", dump(_put(data, p, rng.choice([True, False]))), True, refuse=True))
+    blocks = [p for p in existing if isinstance(get(data, p), dict)]
+    for p in _sample(rng, blocks, max(1, n // 10)):
+        block = copy.deepcopy(data)
+        get(block, p)["zz_unknown_key"] = 1
+        out.append(Mutation(f"people unknown key {dotted((*p, 'zz_unknown_key'))}", dump(block), True))
+    for name in list(data.get("vehicle_types", {}))[:2]:
+        out.append(Mutation(f"people unknown protection of {name}",
+                            dump(_put(data, ("vehicle_types", name, "protection"), "nowhere")), True))
+        out.append(Mutation(f"people crew of {name} beyond personnel",
+                            dump(_put(data, ("vehicle_types", name, "crew"), 100_000)), True))
+        out.append(Mutation(f"people no seats in {name}", dump(_put(data, ("vehicle_types", name, "seats"), 0)), True))
+    if "died_of_wounds" in data:
+        dow = data["died_of_wounds"]
+        for label, change in (("p shorter", {"p": dow["p"][:-1]}), ("hours decreasing", {"hours": dow["hours"][::-1]}),
+                              ("empty", {"hours": [], "p": []}), ("p above 1", {"p": [2.0] * len(dow["p"])})):
+            out.append(Mutation(f"people died_of_wounds {label}", dump({**data, "died_of_wounds": {**dow, **change}}),
+                                True))
+    leaves = [p for p in existing if not isinstance(get(data, p), dict | list)]
+    anywhere = [p for p in walk(data) if not isinstance(get(data, p), dict | list)]
+    for p in _sample(rng, leaves, n // 3) + _sample(rng, anywhere, n // 4):
+        form = rng.choice(STRICT_FORMS)
+        out.append(Mutation(f"strict {dotted(p)}: {form}", _raw_at(data, p, form), True,
+                            refuse=_must_refuse(get(data, p) if _exists(data, p) else None, form)))
+    for p in _sample(rng, [p for p in existing if isinstance(p[-1], str)], max(1, n // 8)) + \
+            _sample(rng, [p for p in walk(data) if isinstance(p[-1], str) and len(p) <= 2], max(1, n // 8)):
+        out.append(Mutation(f"strict duplicate key {dotted(p)}", _duplicated_at(data, p), True, refuse=True))
+    return out
+
+
+def _exists(data: Any, path: Path_) -> bool:
+    try:
+        get(data, path)
+    except (KeyError, IndexError, TypeError):
+        return False
+    return True

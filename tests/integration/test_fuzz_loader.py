@@ -33,6 +33,7 @@ from tests.helpers.fuzz_mutations import (
     hostile_files,
     names,
     override_mutations,
+    people_and_strict,
     references,
     structural,
     sweep_mutations,
@@ -64,6 +65,7 @@ def scenario_mutations(path: Path, scale: float = 1, salt: int = 0) -> list[Muta
     return [
         *structural(data, rng, n_delete=k(14), n_swap=k(14), n_number=k(12), n_unknown=k(3)),
         *references(data, rng), *names(data, rng), *textual(raw, rng, n_cut=k(4)), *yaml_tricks(data, raw),
+        *people_and_strict(data, rng, n=k(40)),
     ]
 
 
@@ -159,6 +161,8 @@ def fuzz_scenario_file(cli: Cli, path: Path, cases: list[Mutation], tmp: Path) -
                                          "--engine", ENGINE], file, case.parsed, True, "run")
         if v == 2 and r == 0:
             tally.problems.append(f"[{case.name}] validate refused a file that runs")
+        if case.refuse and 0 in (v, r):
+            tally.problems.append(f"[{case.name}] accepted: the strict rules refuse it")
     return tally
 
 
@@ -368,7 +372,7 @@ def test_nesting_limit(tmp_path):
     assert err.value.file == str(file)
 
 
-@pytest.mark.parametrize("name", ["../../escape", "/tmp/abs", "..", "a/b", "é" * 300])
+@pytest.mark.parametrize("name", ["../../escape", "/tmp/abs", "..", "a/b", "é" * 80])
 def test_scenario_names_cannot_leave_the_results_root(name, kidal_path, tmp_path, capsys):
     """The run id is made from the scenario name: whatever the name, the folder is inside the root."""
     data = yaml.safe_load(kidal_path.read_bytes())
@@ -437,9 +441,14 @@ def test_the_eval_check_finds_eval():
 
 
 def test_the_package_yaml_loader_is_safe():
+    """The strict loader is a safe loader: no constructor of a python tag, and only the standard
+    tags get past its check."""
     from sim.model.loader import SAFE_LOADER
+    from sim.model.strict_yaml import ALLOWED_TAGS
 
-    assert SAFE_LOADER in (yaml.SafeLoader, getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    assert issubclass(SAFE_LOADER, (yaml.SafeLoader, getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+    assert not [t for t in SAFE_LOADER.yaml_constructors if t and "python" in t]
+    assert all(t.startswith("tag:yaml.org,2002:") and "python" not in t for t in ALLOWED_TAGS)
 
 
 # -- real processes ---------------------------------------------------------------------------------------------
