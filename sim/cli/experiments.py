@@ -30,9 +30,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     ov = overrides_of(args)
     if args.resume is None and args.file is None:
         raise ScenarioError(None, "SWEEP.yaml", "give a sweep file, or --resume DIR to finish an interrupted sweep")
-    if args.resume is not None and (ov or args.file is not None):
-        raise ScenarioError(args.resume, "--resume", "a resumed sweep reads its sweep file, scenario and overrides "
-                            "from the folder: give only --resume DIR (and, if any, the same -n, --seed, --engine)")
+    if args.resume is not None and ov:
+        raise ScenarioError(args.resume, "--resume", "a resumed sweep reads its scenario (with its overrides) and "
+                            "design from the folder: give --resume DIR without --set or --set-file")
     warnings: list[str] = []
     fields: dict[str, Any] = {}
     with executor(args) as ex:
@@ -166,6 +166,10 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
             engine=args.engine or spec.spec.engine, seed=args.seed, design_seed=spec.spec.seed, executor=ex,
             out=args.out, results_root=None if args.out else args.results_root, progress=show_progress(args),
         )
+    if args.label:
+        from sim.cli.inputs import record
+
+        record(res.sweep.path, {"label": args.label})
     write_outputs(res.sweep.path, args)
     if args.quiet:
         print(res.sweep.path)

@@ -301,20 +301,21 @@ def rich_table(block: Block, width: int = 80) -> Any:
     numeric cells never wrap, text columns are at least as wide as their longest word (at most 24)
     and wrap at spaces, and when the table would be wider than ``width`` its headers go one word
     a line."""
+    from rich.markup import escape
     from rich.table import Table
 
     natural = sum(max([len(c), *(len(r[i]) for r in block.rows)]) for i, c in enumerate(block.columns))
     fold_headers = natural + 3 * len(block.columns) + 1 > width
-    t = Table(title=block.title, title_justify="left")
+    t = Table(title=escape(block.title), title_justify="left")
     for i, c in enumerate(block.columns):
-        head = "\n".join(c.split()) if fold_headers else c
+        head = escape("\n".join(c.split()) if fold_headers else c)
         if i in block.numeric:
             t.add_column(head, justify="right", no_wrap=True)
         else:
             cells = [r[i] for r in block.rows]
             t.add_column(head, min_width=min(24, max(_longest_word([c]), _longest_word(cells))))
     for r in block.rows:
-        t.add_row(*r)
+        t.add_row(*(escape(x) for x in r))
     return t
 
 
@@ -374,11 +375,11 @@ def emit(blocks: Sequence[Block], table: pd.DataFrame, meta: Mapping[str, Any], 
         for b in blocks:
             con.print(rich_table(b, int(getattr(con, "width", 80) or 80)), crop=False)
             for n in b.notes:
-                con.print(n, highlight=False)
+                con.print(n, highlight=False, markup=False)
 
 
 def _results_line(path: Path | None, con: Any) -> None:
-    con.print(f"Results: {path if path else '(not written)'}", highlight=False, soft_wrap=True)
+    con.print(f"Results: {path if path else '(not written)'}", highlight=False, soft_wrap=True, markup=False)
 
 
 def print_run_summary(res: RunTables, con: Any, label: str | None = None, fmt: str = "table",
