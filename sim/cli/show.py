@@ -23,7 +23,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     sc, manifest, tables = read_results(folder)
     kind = manifest.get("kind", "run")
     extra = manifest.get("extra") or {}
-    meta = {k: manifest[k] for k in ("run_id", "label", "overrides", "override_files", "warnings", "status")
+    meta: dict[str, Any] = {k: manifest[k] for k in ("run_id", "label", "overrides", "override_files", "warnings", "status")
             if k in manifest}
     label = manifest.get("label")
     con = console()

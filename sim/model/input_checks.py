@@ -136,7 +136,7 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
 def _site_kinds() -> list[str]:
     from sim.model.schema import Base, Hub
 
-    kinds = []
+    kinds: list[str] = []
     for m in (Base, Hub):
         args = typing.get_args(m.model_fields["kind"].annotation)
         kinds.extend(str(a) for a in args)
