@@ -151,7 +151,7 @@ def plain_error(exc: ScenarioError) -> ScenarioError:
         kinds = ", ".join(_site_kinds())
         problem = "missing 'kind'" if "Unable to extract" in msg else "unknown 'kind'"
         return ScenarioError(exc.file, field or None, f"{problem} (one of {kinds})")
-    if msg.startswith("unknown key") and field and "did you mean" not in msg:
+    if (msg.startswith("unknown key") or msg.startswith("not a parameter")) and field and "did you mean" not in msg:
         bare = field.removeprefix("--set ").strip()
         parent, _, key = bare.rpartition(".")
         keys = known_keys(parent)
