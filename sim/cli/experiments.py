@@ -21,7 +21,14 @@ from sim.cli.common import (
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.api.sweeps import blame_scenario, blamed, sweep, sweep_file
-    from sim.cli.inputs import inputs_record, overrides_of, print_warnings, record, scenario_warnings
+    from sim.cli.inputs import (
+        inputs_record,
+        overrides_of,
+        print_warnings,
+        record,
+        recording,
+        scenario_warnings,
+    )
     from sim.experiments.specs import load_sweep
     from sim.model.errors import ScenarioError
     from sim.model.loader import load_scenario
@@ -47,11 +54,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             fields = inputs_record(args, ov, warnings)
             where = None if args.out else args.results_root
             if not ov:
-                res = sweep_file(args.file, replications=args.replications, engine=args.engine, seed=args.seed,
-                                 executor=ex, out=args.out, results_root=where, progress=show_progress(args))
+                with recording(fields):
+                    res = sweep_file(args.file, replications=args.replications, engine=args.engine, seed=args.seed,
+                                     executor=ex, out=args.out, results_root=where, progress=show_progress(args))
             else:  # the overrides apply to the sweep's scenario, under every point of its design
                 sc = load_scenario(spec.scenario, ov)
-                with blamed(spec.file, spec.scenario, spec.design.paths):
+                with recording(fields), blamed(spec.file, spec.scenario, spec.design.paths):
                     res = sweep(sc, spec.design,
                                 replications=args.replications if args.replications is not None
                                 else spec.spec.replications,
@@ -95,6 +103,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         overrides_of,
         print_warnings,
         record,
+        recording,
         scenario_warnings,
     )
     from sim.experiments.compare import variant_scenario
@@ -133,14 +142,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
     metrics = args.metrics.split(",") if args.metrics else None
     design = {"baseline": str(args.file), "variant": str(args.variant) if args.variant else None,
               "set": list(args.overrides), "set_files": list(args.set_files), "set_variant": list(args.set_variant)}
-    with executor(args) as ex:
-        res = compare(base, var, replications=args.replications, engine=args.engine, seed=args.seed,
-                      metrics=metrics, executor=ex, progress=show_progress(args), out=args.out,
-                      results_root=None if args.out else args.results_root, design=design)
     fields = {"label": var_label, "baseline_label": base_label, "variant_label": var_label,
               "overrides": json.loads(json.dumps(ov, default=str)),
               "variant_overrides": json.loads(json.dumps(var_ov, default=str)),
               "override_files": list(args.set_files), "variant_files": vfiles, "warnings": warnings}
+    with recording(fields), executor(args) as ex:
+        res = compare(base, var, replications=args.replications, engine=args.engine, seed=args.seed,
+                      metrics=metrics, executor=ex, progress=show_progress(args), out=args.out,
+                      results_root=None if args.out else args.results_root, design=design)
     record(res.path, fields)
     write_outputs(res.path, args)
     if args.quiet:

@@ -112,3 +112,25 @@ def is_override_file(path: str | Path) -> bool:
         return False
     top = set(known_keys("") or [])
     return bool(data) and all(isinstance(k, str) and "." in k and k not in top for k in data)
+
+
+class recording:
+    """Around a command's run: on Ctrl-C, SIGTERM or an error, the label, overrides and warnings
+    still go to the manifest of the folder the run had made (``results_path`` on the exception),
+    so an interrupted or failed folder says what it was asked to run."""
+
+    def __init__(self, fields: Mapping[str, Any]) -> None:
+        self.fields = dict(fields)
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        path = getattr(exc, "results_path", None) if exc is not None else None
+        if path and self.fields:
+            import contextlib
+
+            from sim.model.errors import StoreError
+
+            with contextlib.suppress(StoreError, OSError):
+                record(Path(path), self.fields)

@@ -78,14 +78,21 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.api.runs import run
-    from sim.cli.inputs import inputs_record, overrides_of, print_warnings, record, scenario_warnings
+    from sim.cli.inputs import (
+        inputs_record,
+        overrides_of,
+        print_warnings,
+        record,
+        recording,
+        scenario_warnings,
+    )
     from sim.report.terminal import print_run_summary
 
     ov = overrides_of(args)
     warnings = scenario_warnings(args.file, ov)
     print_warnings(warnings, args.file)
     fields = inputs_record(args, ov, warnings)
-    with executor(args) as ex:
+    with recording(fields), executor(args) as ex:
         res = run(
             args.file, engine=args.engine, replications=args.replications, seed=args.seed,
             out=args.out, results_root=None if args.out else args.results_root, progress=show_progress(args),
@@ -102,15 +109,23 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_trace(args: argparse.Namespace) -> int:
     from sim.api.runs import trace
-    from sim.cli.inputs import inputs_record, overrides_of, print_warnings, record, scenario_warnings
+    from sim.cli.inputs import (
+        inputs_record,
+        overrides_of,
+        print_warnings,
+        record,
+        recording,
+        scenario_warnings,
+    )
     from sim.report.terminal import print_trace_summary
 
     ov = overrides_of(args)
     warnings = scenario_warnings(args.file, ov)
     print_warnings(warnings, args.file)
     fields = inputs_record(args, ov, warnings)
-    res = trace(args.file, seed=args.seed, replication=args.replication, out=args.out,
-                results_root=None if args.out else args.results_root, overrides=ov)
+    with recording(fields):
+        res = trace(args.file, seed=args.seed, replication=args.replication, out=args.out,
+                    results_root=None if args.out else args.results_root, overrides=ov)
     record(res.path, fields)
     write_outputs(res.path, args, scenario=res.scenario, bases=res.bases, runs=res.runs, summary=res.summary,
                   events=res.events, convoys=res.legs)

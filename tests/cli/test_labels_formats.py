@@ -206,3 +206,17 @@ def test_run_workers_goes_through_the_one_path(tmp_path: Path, capsys) -> None:
     assert main(["run", str(KIDAL), "-n", "64", "--workers", "2", "--out", str(b), "--quiet", "--no-charts"]) == 0
     pd.testing.assert_frame_equal(pd.read_parquet(a / "runs.parquet"), pd.read_parquet(b / "runs.parquet"))
     capsys.readouterr()
+
+
+def test_an_interrupted_run_still_says_what_it_ran(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    import sim.api.runs
+
+    def stop(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sim.api.runs, "execute", stop)
+    out = tmp_path / "r"
+    assert main(["run", str(KIDAL), "-n", "8", *SETS, "--out", str(out), "--no-charts"]) == 130
+    m = _manifest(out)
+    assert m["status"] == "interrupted" and m["overrides"]["flights.p_grant"] == 0.76
+    capsys.readouterr()
