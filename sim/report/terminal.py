@@ -98,11 +98,6 @@ def num(x: Any, digits: int = 2) -> str:
     return f"{v:,.{digits}f}"
 
 
-def money(usd: float) -> str:
-    """``2.36 M USD``."""
-    return f"{num(usd / 1e6)} M USD" if math.isfinite(usd) else DASH
-
-
 UNITS: tuple[tuple[str, str, str, float], ...] = (
     # (metric suffix or name, label, unit, scale)
     ("on_time", "P(out by deadline)", "%", 100.0),
