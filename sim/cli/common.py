@@ -11,13 +11,32 @@ from typing import Any
 from sim.engines.dispatch import DEFAULT_ENGINE, ENGINES
 
 PROG = "withdrawal-sim"
+FORMATS: tuple[str, ...] = ("table", "csv", "json", "markdown")
+"""Summary formats of ``--format`` (``sim.report.terminal.FORMATS``; kept here so that building
+the parser imports nothing heavy)."""
 
 
 def add_set_arg(p: argparse.ArgumentParser) -> None:
+    """``--set PATH=VALUE`` and ``--set-file FILE`` (both repeatable; files first, then --set)."""
     p.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
         help="override a scenario value by dotted path, e.g. --set flights.p_grant=0.5 (repeatable)",
     )
+    p.add_argument(
+        "--set-file", dest="set_files", action="append", default=[], metavar="FILE",
+        help="apply an override file: a YAML mapping of dotted path -> value, such as "
+             "scenarios/counterfactuals/*.yaml (repeatable; applied before --set)",
+    )
+
+
+def add_label_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--label", metavar="TEXT",
+                   help="name this run in titles, the manifest and the report (default: its overrides)")
+
+
+def add_format_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", dest="fmt", choices=FORMATS, default="table",
+                   help="summary output: table (default), csv, json or markdown (csv/json: the numbers behind it)")
 
 
 def add_scenario_args(p: argparse.ArgumentParser) -> None:
@@ -33,6 +52,8 @@ def add_output_args(p: argparse.ArgumentParser) -> None:
                    help="folder that receives results/<run-id>/ (default: results)")
     p.add_argument("--no-charts", action="store_true", help="write tables only, no charts or report")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary; print the results folder")
+    add_label_arg(p)
+    add_format_arg(p)
 
 
 def add_run_args(p: argparse.ArgumentParser, per_point: bool = False) -> None:

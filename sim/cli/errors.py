@@ -15,6 +15,14 @@ TRACEBACK_ENV = "WITHDRAWAL_SIM_TRACEBACK"
 
 
 def print_error(exc: BaseException) -> None:
+    """``withdrawal-sim: error: FILE: FIELD: message`` on stderr, in plain language (no pydantic
+    jargon, a "did you mean" for unknown keys and paths)."""
+    from sim.model.errors import ScenarioError
+
+    if isinstance(exc, ScenarioError):
+        from sim.model.input_checks import plain_error
+
+        exc = plain_error(exc)
     print(f"{PROG}: error: {exc}", file=sys.stderr)
 
 

@@ -25,18 +25,26 @@ SCHEMA_KINDS: tuple[str, ...] = ("scenario", "sweep", "sensitivity")
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from sim.cli.errors import print_error
+    from sim.cli.inputs import is_override_file, overrides_of, print_warnings, scenario_warnings
     from sim.model.errors import ScenarioError
     from sim.model.loader import load_scenario
 
     bad = 0
     for f in args.files:
         try:
-            sc = load_scenario(f, args.overrides)
+            if is_override_file(f):
+                raise ScenarioError(f, None, "an override file (dotted path -> value), not a scenario: check it "
+                                    f"against the scenario it applies to, e.g. `validate BASE.yaml --set-file {f}`")
+            ov = overrides_of(args)
+            sc = load_scenario(f, ov)
+            warnings = scenario_warnings(f, ov)
         except ScenarioError as exc:
             print_error(exc.naming(f))
             bad += 1
             continue
-        print(f"OK  {f}  ({sc.name}: {len(sc.bases)} bases, {len(sc.hubs)} hubs, {len(sc.roads)} roads)")
+        print_warnings(warnings, f)
+        applied = f" with {len(ov)} override{'s' if len(ov) != 1 else ''}" if ov else ""
+        print(f"OK  {f}{applied}  ({sc.name}: {len(sc.bases)} bases, {len(sc.hubs)} hubs, {len(sc.roads)} roads)")
     return 2 if bad else 0
 
 
@@ -70,34 +78,61 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.api.runs import run
+    from sim.cli.inputs import (
+        inputs_record,
+        overrides_of,
+        print_warnings,
+        record,
+        recording,
+        scenario_warnings,
+    )
     from sim.report.terminal import print_run_summary
 
-    with executor(args) as ex:
+    ov = overrides_of(args)
+    warnings = scenario_warnings(args.file, ov)
+    print_warnings(warnings, args.file)
+    fields = inputs_record(args, ov, warnings)
+    with recording(fields), executor(args) as ex:
         res = run(
             args.file, engine=args.engine, replications=args.replications, seed=args.seed,
             out=args.out, results_root=None if args.out else args.results_root, progress=show_progress(args),
-            executor=ex, overrides=args.overrides, resume=args.resume,
+            executor=ex, overrides=ov, resume=args.resume,
         )
+    record(res.path, fields)
     write_outputs(res.path, args, scenario=res.scenario, bases=res.bases, runs=res.runs, summary=res.summary)
     if args.quiet:
         print(res.path)
     else:
-        print_run_summary(res, console())
+        print_run_summary(res, console(), fields["label"], args.fmt, fields)
     return 0
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
     from sim.api.runs import trace
+    from sim.cli.inputs import (
+        inputs_record,
+        overrides_of,
+        print_warnings,
+        record,
+        recording,
+        scenario_warnings,
+    )
     from sim.report.terminal import print_trace_summary
 
-    res = trace(args.file, seed=args.seed, replication=args.replication, out=args.out,
-                results_root=None if args.out else args.results_root, overrides=args.overrides)
+    ov = overrides_of(args)
+    warnings = scenario_warnings(args.file, ov)
+    print_warnings(warnings, args.file)
+    fields = inputs_record(args, ov, warnings)
+    with recording(fields):
+        res = trace(args.file, seed=args.seed, replication=args.replication, out=args.out,
+                    results_root=None if args.out else args.results_root, overrides=ov)
+    record(res.path, fields)
     write_outputs(res.path, args, scenario=res.scenario, bases=res.bases, runs=res.runs, summary=res.summary,
                   events=res.events, convoys=res.legs)
     if args.quiet:
         print(res.path)
     else:
-        print_trace_summary(res, console())
+        print_trace_summary(res, console(), fields["label"], args.fmt, fields)
     return 0
 
 

@@ -22,8 +22,33 @@ def wilson(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
+QUANTILE_METHOD = (
+    "linear interpolation between order statistics (numpy's 'linear', Hyndman-Fan type 7); "
+    "a run that never completes counts as later than every other"
+)
+"""How every quantile of the project is computed (terminal, report, summary.csv): ``quantiles``."""
+
+
+def quantiles(values: pd.Series | np.ndarray, probs: tuple[float, ...] | list[float] = (0.05, 0.5, 0.95)
+              ) -> list[float]:
+    """The ``probs`` quantiles of ``values`` by ``QUANTILE_METHOD``: the one quantile function of
+    the project. NaN (a completion that never happened) counts as +inf, so a quantile that reaches
+    such runs is +inf ('never'), not a date computed from the others. Empty input gives NaN."""
+    x = np.sort(np.where(np.isnan(np.asarray(values, dtype=float)), np.inf, np.asarray(values, dtype=float)))
+    n = x.size
+    if n == 0:
+        return [math.nan] * len(probs)
+    out = []
+    for p in probs:
+        h = (n - 1) * float(p)
+        lo, hi = math.floor(h), math.ceil(h)
+        a, b = float(x[lo]), float(x[hi])
+        out.append(a if hi == lo or a == b else (math.inf if math.isinf(b) else a + (h - lo) * (b - a)))
+    return out
+
+
 def describe(values: pd.Series | np.ndarray, z: float = 1.959964) -> dict[str, float]:
-    """Mean with a normal CI, and the 5/50/95 % quantiles. Booleans get a Wilson interval."""
+    """Mean with a normal CI, and the 5/50/95 % quantiles (``quantiles``). Booleans get a Wilson interval."""
     arr = np.asarray(values)
     n = arr.size
     if arr.dtype == bool:
@@ -34,7 +59,7 @@ def describe(values: pd.Series | np.ndarray, z: float = 1.959964) -> dict[str, f
     x = arr.astype(float)
     mean = float(x.mean()) if n else math.nan
     half = z * float(x.std(ddof=1)) / math.sqrt(n) if n > 1 else math.nan
-    q05, q50, q95 = (np.quantile(x, [0.05, 0.5, 0.95]) if n else (math.nan,) * 3)
+    q05, q50, q95 = quantiles(x)
     return {"n": n, "mean": mean, "ci_low": mean - half, "ci_high": mean + half,
             "q05": float(q05), "q50": float(q50), "q95": float(q95)}
 

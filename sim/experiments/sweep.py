@@ -43,7 +43,10 @@ def check_metrics(metrics: Sequence[str] | None, sc: Scenario, where: str | Path
     runs_cols = outcomes.run_columns(sc)
     for m in metrics:
         if m not in runs_cols or m in ("point", "replication"):
-            raise ScenarioError(where, "metrics", f"unknown metric '{m}' (metrics: {', '.join(known)})")
+            from sim.model.input_checks import did_you_mean
+
+            raise ScenarioError(where, "metrics", f"unknown metric '{m}'{did_you_mean(m, known)} "
+                                f"(metrics: {', '.join(known)})")
     return list(metrics)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from matplotlib.axes import Axes
@@ -38,8 +39,11 @@ def _first_point(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def chart_plan(sc: Scenario, tables: Mapping[str, pd.DataFrame]) -> dict[str, Callable[[], Axes]]:
-    """Chart name → drawing function, for the charts the available tables allow."""
+def chart_plan(sc: Scenario, tables: Mapping[str, pd.DataFrame],
+               labels: Mapping[str, Any] | None = None) -> dict[str, Callable[[], Axes]]:
+    """Chart name → drawing function, for the charts the available tables allow. ``labels``: the
+    manifest's ``baseline_label`` and ``variant_label`` (a comparison's sides by name)."""
+    labels = labels or {}
     start, deadline = sc.calendar.start, sc.hours(sc.calendar.deadline)
     plan: dict[str, Callable[[], Axes]] = {"network": lambda: plots.plot_network(sc)}
     bases = tables.get("bases")
@@ -70,7 +74,9 @@ def chart_plan(sc: Scenario, tables: Mapping[str, pd.DataFrame]) -> dict[str, Ca
     if tables.get("sensitivity") is not None:
         plan["tornado"] = lambda: plots.plot_tornado(tables["sensitivity"])
     if tables.get("comparison") is not None:
-        plan["paired"] = lambda: plots.plot_paired(tables["comparison"])
+        plan["paired"] = lambda: plots.plot_paired(tables["comparison"],
+                                                   variant=str(labels.get("variant_label") or "variant"),
+                                                   baseline=str(labels.get("baseline_label") or "baseline"))
     return plan
 
 
@@ -100,12 +106,13 @@ def write_charts(
     ``legs`` (or ``convoys``) with ``events`` → timeline; a multi-point ``summary`` → sweep line or
     heatmap; ``sensitivity`` → tornado; ``comparison`` → paired differences. The network map always.
     """
+    manifest: dict[str, Any] = {}
     if sc is None or tables is None:
-        sc_read, _, tables_read = read_results(path)
+        sc_read, manifest, tables_read = read_results(path)
         sc, tables = sc or sc_read, tables if tables is not None else tables_read
     out_dir = Path(path) / "charts"
     written: list[Path] = []
-    for name, draw in chart_plan(sc, tables).items():
+    for name, draw in chart_plan(sc, tables, manifest).items():
         try:
             ax = draw()
         except ValueError:  # a chart its data cannot make (a sweep line over scattered points)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.experiments.summaries import describe, wilson
+from sim.experiments.summaries import describe, quantiles, wilson
 from sim.model.outcomes import roll_up
 from sim.model.schema import FATES, Scenario
 from sim.report.charts import write_charts
@@ -94,9 +94,7 @@ def key_figures(sc: Scenario, runs: pd.DataFrame) -> str:
         n = len(r)
         k = int(r["on_time"].astype(bool).sum())
         lo, hi = wilson(k, n)
-        comp = r["completion_hours"].to_numpy(float)
-        fin = comp[np.isfinite(comp)]
-        q = np.quantile(fin, [0.05, 0.5, 0.95]) if len(fin) else [np.nan] * 3
+        q = quantiles(r["completion_hours"].to_numpy(float))  # the one method (never = later than all)
         head = f"<h3>Sweep point {_e(point)}</h3>" if runs["point"].nunique() > 1 else ""
         rows = [["P(out by the deadline)", f"{100 * k / n:.1f} %", f"{100 * lo:.1f}–{100 * hi:.1f} % (Wilson 95 %)",
                  f"{k:,} of {n:,} runs"],
@@ -129,9 +127,7 @@ def points_table(sc: Scenario, runs: pd.DataFrame, limit: int = 200) -> str:
     for point, r in list(runs.groupby("point", sort=True))[:limit]:
         n, k = len(r), int(r["on_time"].astype(bool).sum())
         lo, hi = wilson(k, n)
-        comp = r["completion_hours"].to_numpy(float)
-        fin = comp[np.isfinite(comp)]
-        med = fmt_date(sc.calendar.start, float(np.median(fin))) if len(fin) else "—"
+        med = fmt_date(sc.calendar.start, quantiles(r["completion_hours"].to_numpy(float), [0.5])[0])
         rows.append([point, *[r[p].iloc[0] for p in params], n, f"{100 * k / n:.1f} % ({100 * lo:.1f}–{100 * hi:.1f})",
                      med, _fmt(float(r["wounded"].mean())), _fmt(float(r["killed"].mean()))])
     return _table(["Point", *params, "Runs", "P(on time) (Wilson 95 %)", "Median completion", "Wounded (mean)",

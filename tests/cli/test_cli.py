@@ -82,7 +82,7 @@ def test_run_writes_a_complete_results_folder(tiny_path, results_root, capsys, f
     assert path.name.split("-")[2:4] == ["tiny", "des"]
     for text in ("P(out by deadline)", "Wilson", "Completion date, median", "Wounded", "Killed",
                  "IED strikes", "Ambushes", "Vehicles lost", "Personnel out by air", "Value abandoned",
-                 "containers", "handed_over", str(path)):
+                 "containers", "handed", str(path)):
         assert text in out, text
     m = _manifest(path)
     assert (m["status"], m["seed"], m["replications"], m["engine"], m["kind"]) == ("complete", 5, 120, "des", "run")
@@ -171,11 +171,11 @@ def test_trace_writes_events_and_convoys(tiny_path, results_root, capsys, fake_t
 
 def test_commands_come_from_the_command_modules(capsys):
     """Every command is registered by one of the modules ``sim.cli.main.COMMANDS``."""
-    assert [m.__name__ for m in COMMANDS] == ["sim.cli.run", "sim.cli.experiments", "sim.cli.charts",
-                                               "sim.cli.results", "sim.cli.geo", "sim.cli.bench"]
+    assert [m.__name__ for m in COMMANDS] == ["sim.cli.run", "sim.cli.experiments", "sim.cli.show",
+                                               "sim.cli.charts", "sim.cli.results", "sim.cli.geo", "sim.cli.bench"]
     sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     assert list(sub.choices) == ["validate", "schema", "run", "trace", "sweep", "compare", "sensitivity",
-                                 "report", "animate", "check-results", "import-geo", "export-geo",
+                                 "show", "report", "animate", "check-results", "import-geo", "export-geo",
                                  "incident-rates", "map", "bench"]
     with pytest.raises(SystemExit) as done:
         main(["--version"])
