@@ -48,8 +48,12 @@ def parameter_columns(summary: pd.DataFrame) -> list[str]:
     return [c for c in summary.columns if c not in SUMMARY_STATS]
 
 
-def _scale(metric: str) -> float:
+def metric_scale(metric: str) -> float:
+    """Factor from a metric's stored unit to the unit charts show (probabilities in %)."""
     return 100.0 if metric == "on_time" else 1.0
+
+
+_scale = metric_scale
 
 
 @styled
