@@ -4,6 +4,7 @@ tables and never simulate; this module picks the charts the tables allow and sav
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -71,7 +72,7 @@ def chart_plan(sc: Scenario, tables: Mapping[str, pd.DataFrame],
         plan["strikes"] = lambda: plots.plot_strikes(r0)
     summary = tables.get("summary")
     if summary is not None and len(summary) and "point" in summary and summary["point"].nunique() > 1:
-        plan.update(sweep_plan(summary, metrics))
+        plan.update(sweep_plan(summary, metrics, start=start))
     if tables.get("sensitivity") is not None:
         plan["tornado"] = lambda: plots.plot_tornado(tables["sensitivity"])
     if tables.get("comparison") is not None:
@@ -79,7 +80,8 @@ def chart_plan(sc: Scenario, tables: Mapping[str, pd.DataFrame],
     return plan
 
 
-def sweep_plan(summary: pd.DataFrame, metrics: Sequence[str] | None = None) -> dict[str, Callable[[], Axes]]:
+def sweep_plan(summary: pd.DataFrame, metrics: Sequence[str] | None = None, *,
+               start: dt.datetime | None = None) -> dict[str, Callable[[], Axes]]:
     """A sweep's charts, for every metric (``metrics``: those the sweep named, else all of the
     summary, in its order). A grid: per metric a line chart over each parameter that varies, and a
     heatmap when exactly two vary. A scattered design (LHS, Sobol, random points): per metric a
@@ -96,9 +98,10 @@ def sweep_plan(summary: pd.DataFrame, metrics: Sequence[str] | None = None) -> d
             out[f"partial_dependence_{metric}"] = partial(plots.plot_partial_dependence, summary, metric, params)
             continue
         for p in params:
-            out[f"sweep_{metric}_{p.replace('.', '_')}"] = partial(plots.plot_sweep, summary, p, metric)
+            out[f"sweep_{metric}_{p.replace('.', '_')}"] = partial(plots.plot_sweep, summary, p, metric, start=start)
         if len(params) == 2:
-            out[f"heatmap_{metric}"] = partial(plots.plot_heatmap, summary, params[0], params[1], metric)
+            out[f"heatmap_{metric}"] = partial(plots.plot_heatmap, summary, params[0], params[1], metric,
+                                                     start=start)
     return out
 
 
