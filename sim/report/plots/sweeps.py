@@ -160,11 +160,14 @@ def plot_heatmap(
     ax = new_axes(ax, (max(8.0, 2.5 + 0.45 * ncol), max(6.0, 2.0 + 0.35 * nrow)))
     dates = as_dates(metric, start)
     z = hours_to_num(start, grid.to_numpy(float)) if dates and start is not None else k * grid.to_numpy(float)
-    limits = {"vmin": 0.0, "vmax": 100.0} if is_probability(metric) else {}
-    if not limits and np.isfinite(z).any() and np.nanmin(z) == np.nanmax(z):
+    vmin: float | None = None
+    vmax: float | None = None
+    if is_probability(metric):
+        vmin, vmax = 0.0, 100.0
+    elif np.isfinite(z).any() and np.nanmin(z) == np.nanmax(z):  # a constant: a range around it
         c = float(np.nanmin(z))
-        limits = {"vmin": c - 0.5 * (abs(c) or 1.0), "vmax": c + 0.5 * (abs(c) or 1.0)}
-    im = ax.imshow(z, origin="lower", aspect="auto", cmap="cividis", **limits)
+        vmin, vmax = c - 0.5 * (abs(c) or 1.0), c + 0.5 * (abs(c) or 1.0)
+    im = ax.imshow(z, origin="lower", aspect="auto", cmap="cividis", vmin=vmin, vmax=vmax)
     step_x = max(1, int(np.ceil(ncol / 25)))
     step_y = max(1, int(np.ceil(nrow / 25)))
     xs = list(range(0, ncol, step_x))

@@ -58,17 +58,18 @@ def story_events(events: pd.DataFrame | None) -> pd.DataFrame:
         return pd.DataFrame(columns=cols)
     out = []
     for e in events.itertuples(index=False):
+        t = float(e.time_hours)  # type: ignore[arg-type]  # itertuples fields are untyped
         kind, detail = str(e.kind), str(getattr(e, "detail", "") or "")
         ok = detail.startswith("granted")
         base = "" if e.base is None or (isinstance(e.base, float) and np.isnan(e.base)) else str(e.base)
         if kind == "flight_request" and base:
-            out.append((float(e.time_hours), base, "flight_granted" if ok else "flight_refused"))
+            out.append((t, base, "flight_granted" if ok else "flight_refused"))
         elif kind == "road_request":
             lift = "" if e.lift is None or (isinstance(e.lift, float) and np.isnan(e.lift)) else str(e.lift)
             row = base or f"{lift or 'road'} (road)"
-            out.append((float(e.time_hours), row, "road_granted" if ok else "road_refused"))
+            out.append((t, row, "road_granted" if ok else "road_refused"))
         elif kind in STORY_STYLE and base:
-            out.append((float(e.time_hours), base, kind))
+            out.append((t, base, kind))
     return pd.DataFrame(out, columns=cols)
 
 
