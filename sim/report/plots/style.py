@@ -80,7 +80,7 @@ STORY_STYLE: dict[str, dict[str, Any]] = {
     "road_granted": {"marker": ">", "color": OKABE_ITO["bluish_green"], "s": 45, "label": "road movement granted"},
     "road_refused": {"marker": "<", "color": "white", "s": 35, "label": "road movement refused"},
     "early_exit": {"marker": "D", "color": OKABE_ITO["orange"], "s": 80, "label": "early exit"},
-    "cutoff": {"marker": "|", "color": OKABE_ITO["black"], "s": 260, "label": "cut-off"},
+    "cutoff": {"marker": "d", "color": OKABE_ITO["grey"], "s": 90, "label": "cut-off"},
     "destruction": {"marker": "P", "color": OKABE_ITO["black"], "s": 110, "label": "destruction"},
 }
 """The rest of a base's story in a trace (flights, authorizations, early exit, cut-off, destruction)."""
