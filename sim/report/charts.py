@@ -4,6 +4,9 @@ tables and never simulate; this module picks the charts the tables allow and sav
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
@@ -13,6 +16,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from sim.experiments.progress import progress_bar
 from sim.model.outcomes import roll_up
 from sim.model.schema import Scenario
 from sim.report import plots
@@ -40,9 +44,11 @@ def _first_point(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def chart_plan(sc: Scenario, tables: Mapping[str, pd.DataFrame],
+               metrics: Sequence[str] | None = None,
                labels: Mapping[str, Any] | None = None) -> dict[str, Callable[[], Axes]]:
-    """Chart name → drawing function, for the charts the available tables allow. ``labels``: the
-    manifest's ``baseline_label`` and ``variant_label`` (a comparison's sides by name)."""
+    """Chart name → drawing function, for the charts the available tables allow (``metrics``: those
+    a sweep named, each charted; ``labels``: the manifest's ``baseline_label`` and
+    ``variant_label``, a comparison's sides by name)."""
     labels = labels or {}
     start, deadline = sc.calendar.start, sc.hours(sc.calendar.deadline)
     plan: dict[str, Callable[[], Axes]] = {"network": lambda: plots.plot_network(sc)}
@@ -70,7 +76,7 @@ def chart_plan(sc: Scenario, tables: Mapping[str, pd.DataFrame],
         plan["strikes"] = lambda: plots.plot_strikes(r0)
     summary = tables.get("summary")
     if summary is not None and len(summary) and "point" in summary and summary["point"].nunique() > 1:
-        plan.update(sweep_plan(summary))
+        plan.update(sweep_plan(summary, metrics, start=start))
     if tables.get("sensitivity") is not None:
         plan["tornado"] = lambda: plots.plot_tornado(tables["sensitivity"])
     if tables.get("comparison") is not None:
@@ -80,44 +86,80 @@ def chart_plan(sc: Scenario, tables: Mapping[str, pd.DataFrame],
     return plan
 
 
-def sweep_plan(summary: pd.DataFrame, metrics: Sequence[str] | None = None) -> dict[str, Callable[[], Axes]]:
-    """A sweep's charts: per metric a line chart over each parameter that varies, and a heatmap
-    when exactly two vary. ``metrics``: those of the summary by default, in its order."""
-    params = [c for c in plots.sweeps.parameter_columns(summary) if summary[c].nunique() > 1]
-    names = list(metrics) if metrics is not None else list(dict.fromkeys(summary["metric"]))
+def sweep_plan(summary: pd.DataFrame, metrics: Sequence[str] | None = None, *,
+               start: dt.datetime | None = None) -> dict[str, Callable[[], Axes]]:
+    """A sweep's charts, for every metric (``metrics``: those the sweep named, else all of the
+    summary, in its order). A grid: per metric a line chart over each parameter that varies, and a
+    heatmap when exactly two vary. A scattered design (LHS, Sobol, random points): per metric a
+    scatter of the points against each parameter with a smoother, and partial-dependence lines."""
+    params = plots.scattered.varying_parameters(summary)
+    names = list(metrics) if metrics else list(dict.fromkeys(summary["metric"]))
+    scattered = plots.scattered.is_scattered(summary)
     out: dict[str, Callable[[], Axes]] = {}
     for metric in names:
         if not (summary["metric"] == metric).any():
             continue
+        if scattered:
+            out[f"scatter_{metric}"] = partial(plots.plot_scatter, summary, metric, params)
+            out[f"partial_dependence_{metric}"] = partial(plots.plot_partial_dependence, summary, metric, params)
+            continue
         for p in params:
-            out[f"sweep_{metric}_{p.replace('.', '_')}"] = partial(plots.plot_sweep, summary, p, metric)
+            out[f"sweep_{metric}_{p.replace('.', '_')}"] = partial(plots.plot_sweep, summary, p, metric, start=start)
         if len(params) == 2:
-            out[f"heatmap_{metric}"] = partial(plots.plot_heatmap, summary, params[0], params[1], metric)
+            out[f"heatmap_{metric}"] = partial(plots.plot_heatmap, summary, params[0], params[1], metric,
+                                                     start=start)
     return out
+
+
+def manifest_metrics(manifest: Mapping[str, object]) -> list[str] | None:
+    """The metrics a sweep named, as its manifest records them (``None`` when it names none)."""
+    for where in (manifest, manifest.get("extra"), manifest.get("design")):
+        if isinstance(where, Mapping):
+            m = where.get("metrics")
+            if isinstance(m, list) and m:
+                return [str(x) for x in m]
+    return None
 
 
 def write_charts(
     path: str | Path, sc: Scenario | None = None, tables: Mapping[str, pd.DataFrame] | None = None, *,
-    svg: bool = False,
+    svg: bool = False, metrics: Sequence[str] | None = None, progress: bool | None = None,
 ) -> list[Path]:
     """Draw the charts ``tables`` allow into ``path/charts/`` (PNG, and SVG if asked); their paths.
 
     With no ``sc`` or ``tables``, they are read from the folder. Tables: ``bases`` and ``runs`` → extraction, cargo fates, completion, casualties, strikes;
     ``legs`` (or ``convoys``) with ``events`` → timeline; a multi-point ``summary`` → sweep line or
-    heatmap; ``sensitivity`` → tornado; ``comparison`` → paired differences. The network map always.
+    heatmap, or scatter and partial dependence for a scattered design; ``sensitivity`` → tornado;
+    ``comparison`` → paired differences. The network map always. ``metrics``: the metrics a sweep
+    named (default: from the folder's manifest, else every metric of the summary). ``progress``: a
+    counter of the charts on stderr (default: when stderr is a terminal). The cost of each chart is
+    one pass over the table columns it reads: it does not grow with the replication count beyond
+    the tables themselves.
     """
-    manifest: dict[str, Any] = {}
+    manifest: Mapping[str, Any] = {}
     if sc is None or tables is None:
         sc_read, manifest, tables_read = read_results(path)
         sc, tables = sc or sc_read, tables if tables is not None else tables_read
+    elif metrics is None and (Path(path) / "manifest.json").is_file():
+        try:
+            manifest = json.loads((Path(path) / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            manifest = {}
+    if metrics is None and isinstance(manifest, Mapping):
+        metrics = manifest_metrics(manifest)
     out_dir = Path(path) / "charts"
     written: list[Path] = []
-    for name, draw in chart_plan(sc, tables, manifest).items():
-        try:
-            ax = draw()
-        except ValueError:  # a chart its data cannot make (a sweep line over scattered points)
-            continue
-        written.append(save_axes(ax, out_dir / f"{name}.png", "png"))
-        if svg:
-            written.append(save_axes(ax, out_dir / f"{name}.svg", "svg"))
+    plan = chart_plan(sc, tables, metrics, manifest if isinstance(manifest, Mapping) else None)
+    enabled = sys.stderr.isatty() if progress is None else progress
+    with progress_bar(len(plan), enabled, "charts") as advance:
+        for name, draw in plan.items():
+            try:
+                ax = draw()
+            except ValueError:  # a chart its data cannot make
+                advance(1)
+                continue
+            written.append(save_axes(ax, out_dir / f"{name}.png", "png"))
+            if svg:
+                written.append(save_axes(ax, out_dir / f"{name}.svg", "svg"))
+            advance(1)
     return written

@@ -185,7 +185,7 @@ def test_paired_differences():
                           "ci_low": [0.05, -3.0, -0.1], "ci_high": [0.15, -1.0, 0.2]})
     ax = plots.plot_paired(diffs)
     assert labelled(ax)
-    assert len([c for c in ax.containers if isinstance(c, ErrorbarContainer)]) == 3
+    assert sum(isinstance(c, ErrorbarContainer) for a in ax.figure.axes for c in a.containers) == 3
     assert len(ax.lines) >= 1
     assert any("pp" in t.get_text() for t in ax.texts)
 

@@ -1,7 +1,9 @@
 """Chart functions: each takes result tables (and the scenario where calendar dates need it) and an
 optional Axes, and returns the Axes. Charts never run a simulation."""
 
+from sim.report.plots import scattered
 from sim.report.plots.distributions import (
+    extraction_quantiles,
     extraction_shares,
     fate_means,
     plot_cargo_fates,
@@ -11,12 +13,14 @@ from sim.report.plots.distributions import (
     plot_strikes,
 )
 from sim.report.plots.maps import node_positions, plot_network
+from sim.report.plots.scattered import plot_partial_dependence, plot_scatter
 from sim.report.plots.style import OKABE_ITO, hours_to_dates, new_axes
 from sim.report.plots.sweeps import metric_label, plot_heatmap, plot_paired, plot_sweep, plot_tornado
 from sim.report.plots.timeline import leave_by_from_bases, plot_timeline
 
 __all__ = [
     "OKABE_ITO",
+    "extraction_quantiles",
     "extraction_shares",
     "fate_means",
     "hours_to_dates",
@@ -31,8 +35,11 @@ __all__ = [
     "plot_heatmap",
     "plot_network",
     "plot_paired",
+    "plot_partial_dependence",
+    "plot_scatter",
     "plot_strikes",
     "plot_sweep",
     "plot_timeline",
     "plot_tornado",
+    "scattered",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -20,11 +21,78 @@ from sim.report.plots.style import (
     styled,
 )
 
+QUANTILE_BINS = 1001
+"""Resolution of the extraction curve's quantiles: shares are counted on 1,001 levels (0.1 pp)."""
+
+_CHUNK_REPLICATIONS = 1024
+"""Replications per chunk when the curves are counted: memory is chunk × grid, whatever the run size."""
+
+
+def _replication_codes(bases: pd.DataFrame) -> tuple[np.ndarray, int]:
+    """Dense code (0 … n−1) of each row's (point, replication), and n."""
+    rep = bases["replication"].to_numpy(np.int64)
+    if "point" in bases.columns:
+        point = bases["point"].to_numpy(np.int64)
+        key = (point - point.min()) * (int(rep.max()) + 1) + rep if len(rep) else rep
+    else:
+        key = rep
+    uniq, codes = np.unique(key, return_inverse=True)
+    return codes.astype(np.int64, copy=False), len(uniq)
+
+
+def _share_chunks(
+    bases: pd.DataFrame, sc: Scenario, grid_hours: np.ndarray, chunk: int = _CHUNK_REPLICATIONS
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(personnel share, cargo share) of consecutive chunks of replications, each chunk × grid.
+
+    The rows are visited once in replication order; no array grows with the replication count
+    beyond one index per row."""
+    codes, n = _replication_codes(bases)
+    order = np.argsort(codes, kind="stable")
+    sorted_codes = codes[order]
+    total_pers = float(sum(b.personnel for b in sc.bases.values())) or 1.0
+    total_cargo = float(sum(sum(b.cargo.values()) for b in sc.bases.values())) or 1.0
+    t = np.asarray(grid_hours, dtype=float)[None, :]
+    base_codes, base_names = pd.factorize(bases["base"], sort=False)
+    start_of = np.array([sc.hours(sc.bases[str(b)].withdraw_from) if str(b) in sc.bases else 0.0
+                         for b in base_names] + [0.0])
+    steps = [c for c, cls in sc.cargo_classes.items() if cls.self_propelled]
+    ramps = [c for c, cls in sc.cargo_classes.items() if not cls.self_propelled]
+    needed = ["last_arrival_hours", "personnel_air", "personnel_road",
+              *(f"cargo_{c}_{how}" for c in (*steps, *ramps) for how in ("road", "air"))]
+    col = {c: bases[c].to_numpy() for c in needed}
+    bounds = np.searchsorted(sorted_codes, np.arange(0, n + chunk, chunk))
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        if hi <= lo:
+            continue
+        rows = order[lo:hi]
+        local = sorted_codes[lo:hi]
+        firsts = np.flatnonzero(np.r_[True, local[1:] != local[:-1]])
+
+        def moved(classes: list[str], rows: np.ndarray = rows) -> np.ndarray:
+            out = np.zeros(len(rows))
+            for c in classes:
+                out += col[f"cargo_{c}_road"][rows].astype(float) + col[f"cargo_{c}_air"][rows].astype(float)
+            return out
+
+        arrive = col["last_arrival_hours"][rows].astype(float)[:, None]
+        start = start_of[base_codes[rows]][:, None]
+        out_p = (col["personnel_air"][rows].astype(float) + col["personnel_road"][rows].astype(float))[:, None]
+        done = t >= arrive
+        span = np.maximum(arrive - start, 1e-9)
+        frac = np.clip((t - start) / span, 0.0, 1.0)
+        frac[~np.isfinite(arrive[:, 0])] = 0.0
+        pers = np.add.reduceat(out_p * done, firsts, axis=0)
+        cargo = np.add.reduceat(moved(steps)[:, None] * done + moved(ramps)[:, None] * frac, firsts, axis=0)
+        yield pers / total_pers, cargo / total_cargo
+
 
 def extraction_shares(
     bases: pd.DataFrame, sc: Scenario, grid_hours: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Share of personnel and of cargo out at each grid time, one row per (point, replication).
+    """Share of personnel and of cargo out at each grid time, one row per (point, replication)
+    (in (point, replication) order). Holds n × grid arrays: for small tables and tests; the chart
+    uses ``extraction_quantiles``, whose memory does not grow with n.
 
     The bases table holds totals, not times of each unit, so the curve is an approximation:
     - personnel out (air + road) count as out at the base's ``last_arrival_hours`` (people mostly
@@ -34,41 +102,50 @@ def extraction_shares(
       ``last_arrival_hours`` (the lift shuttles through the window).
     Shares are of the scenario's total personnel and cargo units.
     """
-    keys = ["point", "replication"]
-    reps = bases[keys].drop_duplicates().sort_values(keys).reset_index(drop=True)
-    idx = reps.reset_index().merge(bases, on=keys)["index"].to_numpy()
-    n = len(reps)
-    total_pers = float(sum(b.personnel for b in sc.bases.values()))
-    total_cargo = float(sum(sum(b.cargo.values()) for b in sc.bases.values()))
-    t = np.asarray(grid_hours, dtype=float)[None, :]
-    pers = np.zeros((n, t.shape[1]))
-    cargo = np.zeros((n, t.shape[1]))
-    arrive = bases["last_arrival_hours"].to_numpy(float)[:, None]
-    start = np.array([sc.hours(sc.bases[b].withdraw_from) if b in sc.bases else 0.0
-                      for b in bases["base"].astype(str)])[:, None]
-    out_p = (bases["personnel_air"].to_numpy(float) + bases["personnel_road"].to_numpy(float))[:, None]
-    step = np.zeros(len(bases))
-    ramp = np.zeros(len(bases))
-    for c, cls in sc.cargo_classes.items():
-        moved = bases[f"cargo_{c}_road"].to_numpy(float) + bases[f"cargo_{c}_air"].to_numpy(float)
-        if cls.self_propelled:
-            step += moved
-        else:
-            ramp += moved
-    done = (t >= arrive).astype(float)
-    span = np.maximum(arrive - start, 1e-9)
-    frac = np.clip((t - start) / span, 0.0, 1.0)
-    frac = np.where(np.isfinite(arrive), frac, 0.0)
-    np.add.at(pers, idx, out_p * done)
-    np.add.at(cargo, idx, step[:, None] * done + ramp[:, None] * frac)
-    return (pers / total_pers if total_pers else pers, cargo / total_cargo if total_cargo else cargo)
+    parts = list(_share_chunks(bases, sc, grid_hours))
+    g = len(np.atleast_1d(grid_hours))
+    if not parts:
+        return np.zeros((0, g)), np.zeros((0, g))
+    return np.vstack([p for p, _ in parts]), np.vstack([c for _, c in parts])
+
+
+def extraction_quantiles(
+    bases: pd.DataFrame, sc: Scenario, grid_hours: np.ndarray, qs: Sequence[float] = (0.05, 0.5, 0.95)
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Quantiles across replications of the personnel and cargo shares at each grid time
+    (``len(qs)`` × grid each) and the number of replications, in one pass over the table.
+
+    Each chunk of replications is counted into a grid × ``QUANTILE_BINS`` histogram of share levels,
+    so memory is bounded by the chunk size and the grid, not by the replication count; the
+    quantiles (inverted CDF: the smallest level with at least q of the runs at or below it) are
+    exact to 1/(``QUANTILE_BINS`` − 1) of the total (0.1 percentage point)."""
+    g = len(np.atleast_1d(grid_hours))
+    levels = QUANTILE_BINS - 1
+    counts = [np.zeros(g * QUANTILE_BINS, dtype=np.int64), np.zeros(g * QUANTILE_BINS, dtype=np.int64)]
+    offset = (np.arange(g) * QUANTILE_BINS)[None, :]
+    n = 0
+    for pers, cargo in _share_chunks(bases, sc, grid_hours):
+        n += len(pers)
+        for acc, share in zip(counts, (pers, cargo), strict=True):
+            idx = np.rint(np.clip(share, 0.0, 1.0) * levels).astype(np.int64) + offset
+            acc += np.bincount(idx.ravel(), minlength=g * QUANTILE_BINS)
+    out = []
+    for acc in counts:
+        cum = np.cumsum(acc.reshape(g, QUANTILE_BINS), axis=1)
+        qv = np.empty((len(qs), g))
+        for i, q in enumerate(qs):
+            need = max(1, int(np.ceil(q * n - 1e-9))) if n else 1
+            qv[i] = np.argmax(cum >= need, axis=1) / levels if n else np.nan
+        out.append(qv)
+    return out[0], out[1], n
 
 
 @styled
 def plot_extraction(bases: pd.DataFrame, sc: Scenario, ax: Axes | None = None, *, n_grid: int = 240) -> Axes:
     """Share of personnel and of cargo out over calendar time: median and 5–95 % band across runs.
 
-    See ``extraction_shares`` for the approximation (the bases table has totals, not unit times).
+    See ``extraction_shares`` for the approximation (the bases table has totals, not unit times);
+    the quantiles come from ``extraction_quantiles`` (one pass, memory independent of the run count).
     Artists: two median lines, two bands, the deadline line.
     """
     ax = new_axes(ax)
@@ -77,10 +154,10 @@ def plot_extraction(bases: pd.DataFrame, sc: Scenario, ax: Axes | None = None, *
     arr = bases["last_arrival_hours"].to_numpy(float)
     t1 = max(float(np.nanmax(arr[np.isfinite(arr)])) if np.isfinite(arr).any() else deadline, deadline)
     grid = np.linspace(t0, t1 + 0.03 * (t1 - t0), n_grid)
-    pers, cargo = extraction_shares(bases, sc, grid)
+    pers, cargo, n = extraction_quantiles(bases, sc, grid)
     x = hours_to_num(sc.calendar.start, grid)
     for share, name, colour in ((pers, "personnel", OKABE_ITO["blue"]), (cargo, "cargo units", OKABE_ITO["orange"])):
-        q05, q50, q95 = np.quantile(share * 100.0, [0.05, 0.5, 0.95], axis=0)
+        q05, q50, q95 = share * 100.0
         ax.fill_between(x, q05, q95, color=colour, alpha=0.25, linewidth=0, label=f"{name}: 5–95 %")
         ax.plot(x, q50, color=colour, lw=2.4, label=f"{name}: median")
     ax.axvline(float(hours_to_num(sc.calendar.start, deadline)), color=OKABE_ITO["vermillion"], lw=2,
@@ -89,20 +166,26 @@ def plot_extraction(bases: pd.DataFrame, sc: Scenario, ax: Axes | None = None, *
     date_axis(ax)
     ax.set_xlabel("Date (local time)")
     ax.set_ylabel("Share out (% of total)")
-    n = len(bases[["point", "replication"]].drop_duplicates())
     ax.set_title(f"Extraction over time ({n:,} runs)")
     ax.legend(loc="upper left", framealpha=0.9)
     return ax
 
 
 def fate_means(bases: pd.DataFrame) -> pd.DataFrame:
-    """Mean cargo units per run by base (rows) and fate (columns, ``FATES`` order), all classes."""
-    out = {}
+    """Mean cargo units per run by base (rows, first-seen order) and fate (columns, ``FATES``
+    order), all classes; one pass per column, no copy of the table."""
+    codes, names = pd.factorize(bases["base"].astype(str), sort=False)
+    k = len(names)
+    rows = np.bincount(codes, minlength=k).astype(float) if k else np.zeros(0)
+    out: dict[str, np.ndarray] = {}
     for f in FATES:
-        cols = [c for c in bases.columns if c.startswith("cargo_") and c.endswith(f"_{f}")]
-        out[f] = bases[cols].sum(axis=1) if cols else 0.0
-    frame = pd.DataFrame(out).assign(base=bases["base"].astype(str).to_numpy())
-    return frame.groupby("base", sort=False)[list(FATES)].mean()
+        total = np.zeros(k)
+        for c in bases.columns:
+            if c.startswith("cargo_") and c.endswith(f"_{f}"):
+                total += np.bincount(codes, weights=bases[c].to_numpy(float, copy=False), minlength=k)
+        out[f] = total / np.maximum(rows, 1.0)
+    frame = pd.DataFrame(out, index=pd.Index([str(n) for n in names], name="base"))
+    return frame[list(FATES)]
 
 
 @styled

@@ -54,11 +54,36 @@ FATE_LABELS: dict[str, str] = {
 THREAT_RAMP: list[str] = [OKABE_ITO[k] for k in ("bluish_green", "yellow", "orange", "vermillion", "reddish_purple")]
 """Threat levels from least to most dangerous."""
 
-EVENT_STYLE: dict[str, dict[str, Any]] = {
-    "ied": {"marker": "X", "color": OKABE_ITO["vermillion"], "s": 90, "label": "IED strike"},
-    "ambush": {"marker": "*", "color": OKABE_ITO["reddish_purple"], "s": 140, "label": "ambush"},
-    "breakdown": {"marker": "s", "color": OKABE_ITO["grey"], "s": 30, "label": "breakdown"},
+THREAT_COLOURS: dict[str, str] = {
+    "none": OKABE_ITO["sky_blue"],
+    "low": OKABE_ITO["bluish_green"],
+    "medium": OKABE_ITO["yellow"],
+    "elevated": OKABE_ITO["orange"],
+    "high": OKABE_ITO["vermillion"],
+    "contested": OKABE_ITO["reddish_purple"],
+    "very_high": OKABE_ITO["reddish_purple"],
+    "extreme": OKABE_ITO["black"],
 }
+"""The one threat palette: a level name has the same colour in every scenario and chart. Names
+not listed get the ramp colours no listed name uses, ranked by their attack rates."""
+
+EVENT_STYLE: dict[str, dict[str, Any]] = {
+    "ied": {"marker": "X", "color": OKABE_ITO["vermillion"], "s": 150, "label": "IED strike", "zorder": 8},
+    "ambush": {"marker": "*", "color": OKABE_ITO["reddish_purple"], "s": 200, "label": "ambush", "zorder": 8},
+    "breakdown": {"marker": "s", "color": OKABE_ITO["grey"], "s": 16, "label": "breakdown", "zorder": 5},
+}
+"""Road incidents: strikes drawn larger and above breakdowns."""
+
+STORY_STYLE: dict[str, dict[str, Any]] = {
+    "flight_granted": {"marker": "^", "color": OKABE_ITO["sky_blue"], "s": 45, "label": "flight granted"},
+    "flight_refused": {"marker": "v", "color": "white", "s": 35, "label": "flight refused / given up"},
+    "road_granted": {"marker": ">", "color": OKABE_ITO["bluish_green"], "s": 45, "label": "road movement granted"},
+    "road_refused": {"marker": "<", "color": "white", "s": 35, "label": "road movement refused"},
+    "early_exit": {"marker": "D", "color": OKABE_ITO["orange"], "s": 80, "label": "early exit"},
+    "cutoff": {"marker": "d", "color": OKABE_ITO["grey"], "s": 90, "label": "cut-off"},
+    "destruction": {"marker": "P", "color": OKABE_ITO["black"], "s": 110, "label": "destruction"},
+}
+"""The rest of a base's story in a trace (flights, authorizations, early exit, cut-off, destruction)."""
 
 STYLE: dict[RcKeyType, Any] = {
     "font.size": 11,
@@ -128,19 +153,14 @@ def fmt_date(start: dt.datetime, hours: float) -> str:
 
 
 def threat_colours(levels: dict[str, Any]) -> dict[str, str]:
-    """Threat level → colour, ranked by expected attacks per 100 km (IED + ambush)."""
+    """Threat level → colour: ``THREAT_COLOURS`` for the names it lists (the same in every
+    scenario); other names, ranked by expected attacks per 100 km (IED + ambush), the colours left."""
     def rate(name: str) -> float:
         lvl = levels[name]
         return float(getattr(lvl, "ied_rate_per_100km", 0.0) + getattr(lvl, "ambush_rate_per_100km", 0.0))
 
-    ranked = sorted(levels, key=rate)
-    n = len(ranked)
-    if n <= 1:
-        return {k: THREAT_RAMP[2] for k in ranked}
-    if n == 2:
-        idx = [0, 3]
-    elif n == 3:
-        idx = [0, 2, 3]
-    else:
-        idx = list(np.linspace(0, len(THREAT_RAMP) - 1, n).round().astype(int))
-    return {k: THREAT_RAMP[int(i)] for k, i in zip(ranked, idx, strict=True)}
+    out = {k: THREAT_COLOURS[k] for k in levels if k in THREAT_COLOURS}
+    spare = [c for c in (*THREAT_RAMP, OKABE_ITO["grey"], OKABE_ITO["blue"]) if c not in out.values()] or THREAT_RAMP
+    for i, k in enumerate(sorted((k for k in levels if k not in THREAT_COLOURS), key=rate)):
+        out[k] = spare[i % len(spare)]
+    return out

@@ -10,7 +10,15 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
-from sim.report.plots.style import EVENT_STYLE, OKABE_ITO, date_axis, hours_to_num, new_axes, styled
+from sim.report.plots.style import (
+    EVENT_STYLE,
+    OKABE_ITO,
+    STORY_STYLE,
+    date_axis,
+    hours_to_num,
+    new_axes,
+    styled,
+)
 
 LEG_COLOURS: dict[str, str] = {
     "outbound": OKABE_ITO["sky_blue"],
@@ -41,6 +49,30 @@ def convoy_lanes(legs: pd.DataFrame) -> dict[tuple[str, object], int]:
     return lanes
 
 
+def story_events(events: pd.DataFrame | None) -> pd.DataFrame:
+    """The trace events of a base's story other than road incidents, one row each: ``time_hours``,
+    ``row`` (the base, or ``<lift> (road)`` for a lift's road-movement requests) and ``style`` (a key
+    of ``STORY_STYLE``)."""
+    cols = ["time_hours", "row", "style"]
+    if events is None or events.empty:
+        return pd.DataFrame(columns=cols)
+    out = []
+    for e in events.itertuples(index=False):
+        t = float(e.time_hours)  # type: ignore[arg-type]  # itertuples fields are untyped
+        kind, detail = str(e.kind), str(getattr(e, "detail", "") or "")
+        ok = detail.startswith("granted")
+        base = "" if e.base is None or (isinstance(e.base, float) and np.isnan(e.base)) else str(e.base)
+        if kind == "flight_request" and base:
+            out.append((t, base, "flight_granted" if ok else "flight_refused"))
+        elif kind == "road_request":
+            lift = "" if e.lift is None or (isinstance(e.lift, float) and np.isnan(e.lift)) else str(e.lift)
+            row = base or f"{lift or 'road'} (road)"
+            out.append((t, row, "road_granted" if ok else "road_refused"))
+        elif kind in STORY_STYLE and base:
+            out.append((t, base, kind))
+    return pd.DataFrame(out, columns=cols)
+
+
 @styled
 def plot_timeline(
     legs: pd.DataFrame,
@@ -61,17 +93,21 @@ def plot_timeline(
     its row; ``deadline_hours`` a red line across. Hours are from ``start`` (the scenario's
     ``calendar.start``); the axis shows calendar dates.
     """
-    ax = new_axes(ax, (11.0, 4.5))
+    story = story_events(events)
     bases = list(dict.fromkeys(legs["base"].astype(str)))
+    bases += [b for b in dict.fromkeys(story["row"]) if b not in bases and not b.endswith(" (road)")]
     if events is not None and len(events):
         events = events[events["kind"].astype(str).isin(list(EVENT_STYLE))]
         events = events[events["base"].notna() & (events["base"].astype(str) != "")]
         bases += [b for b in dict.fromkeys(events["base"].astype(str)) if b not in bases]
     if leave_by_hours:
         bases += [b for b in leave_by_hours if b not in bases]
+    bases += [b for b in dict.fromkeys(story["row"]) if b not in bases]
+    ax = new_axes(ax, (11.0, max(4.5, 1.5 + 0.9 * len(bases))))
     row = {b: i for i, b in enumerate(bases)}
     lanes = convoy_lanes(legs.assign(base=legs["base"].astype(str))) if len(legs) else {}
     n_lanes = {b: 1 + max([v for (bb, _), v in lanes.items() if bb == b], default=0) for b in bases}
+    n_lanes.update({b: n_lanes.get(b, 1) for b in bases})
     height = 0.8
 
     def lane_y(base: str, convoy: object) -> tuple[float, float]:
@@ -118,7 +154,15 @@ def plot_timeline(
                 ys.append(y0 + h / 2)
             ax.scatter(hours_to_num(start, ev["time_hours"].to_numpy(float)), ys, marker=style["marker"],
                        s=style["s"], color=style["color"], edgecolor="black", linewidth=0.5,
-                       zorder=5, label=f"{style['label']} ({len(ev)})")
+                       zorder=style.get("zorder", 6), label=f"{style['label']} ({len(ev)})")
+    for key, style in STORY_STYLE.items():
+        ev = story[story["style"] == key]
+        if ev.empty:
+            continue
+        ys = [row[r] - height / 2 - 0.02 for r in ev["row"]]  # on the row's top edge, above the lanes
+        ax.scatter(hours_to_num(start, ev["time_hours"].to_numpy(float)), ys, marker=style["marker"],
+                   s=style["s"], color=style["color"], edgecolor="black", linewidth=0.7, zorder=7,
+                   label=f"{style['label']} ({len(ev)})", clip_on=False)
     if leave_by_hours:
         for b, h in leave_by_hours.items():
             x = float(hours_to_num(start, h))
