@@ -81,14 +81,39 @@ def test_the_report_renders_in_headless_chromium(report: Path) -> None:
     assert not console_errors(log), console_errors(log)
 
 
-def test_the_report_fits_a_narrow_window(report: Path) -> None:
-    """At 800 px the tables wrap: the page is not wider than the window (no horizontal scrollbar
-    needed), seen as the right edge of the page not cut through a table."""
-    png = report.parent / "narrow.png"
-    log = screenshot(report, png, width=800, height=1400)
+def _wide_sweep(folder: Path) -> Path:
+    """A sweep folder over six levers (a 13-column points table, long dates): wider than 800 px
+    unless the tables wrap."""
+    import pandas as pd
+
+    from sim.model.loader import load_scenario
+    from tests.report.test_html_briefing import _no_charts
+    from tests.report.test_report import make_folder
+
+    folder = make_folder(folder, load_scenario(KIDAL))
+    _no_charts(folder)
+    runs = pd.read_parquet(folder / "runs.parquet")
+    levers = {"flights.p_grant": (0.1, 0.9), "convoy.max_vehicles": (50, 150),
+              "threats.levels.high.ied_rate_per_100km": (0.1, 0.5), "protection_levels.armoured.p_wounded": (0.1, 0.4),
+              "road_movements.p_grant_periods.0.p": (0.0, 1.0),
+              "sites.kidal.leave_by": ("2023-10-24T00:00:00", "2023-11-15T06:00:00")}
+    points = [runs.assign(point=i, **{k: v[i] for k, v in levers.items()}) for i in (0, 1)]
+    pd.concat(points).to_parquet(folder / "runs.parquet")
+    return folder
+
+
+def test_the_report_fits_a_narrow_window(tmp_path: Path) -> None:
+    """At 800 px the tables wrap (fixed layout): nothing runs past the window's right edge, where
+    the body's padding leaves only page background. (With the CSS before issue 19, 5 % of this
+    edge was covered by the points table.)"""
+    from sim.report.html import write_report
+
+    report = write_report(_wide_sweep(tmp_path / "sweep"), charts=False)
+    png = tmp_path / "narrow.png"
+    log = screenshot(report, png, width=800, height=3000)
     with Image.open(png) as im:
-        assert im.size == (800, 1400)
+        assert im.size == (800, 3000)
         pixels = np.asarray(im.convert("RGB"), dtype=np.int16)
-    right_edge = pixels[:, -6:]  # body padding: nothing but page background at the window's edge
-    assert (right_edge >= 245).all(axis=2).mean() > 0.98, "something runs past the right edge of the window"
+    right_edge = pixels[:, -6:]
+    assert (right_edge >= 245).all(axis=2).mean() > 0.995, "something runs past the right edge of the window"
     assert not console_errors(log), console_errors(log)
