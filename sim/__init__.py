@@ -9,6 +9,11 @@ The Python API, imported lazily so that ``import sim`` stays light::
     sim.write_charts(res.path); sim.write_report(res.path)
     tr = sim.trace(sc, replication=3)                    # events and convoy legs of one run
     sw = sim.sweep_file("scenarios/sweeps/kidal_flights_convoy_grid.yaml")
+    grid = sim.Design("grid", (sim.Parameter("flights.p_grant", values=(0.1, 0.9)),))
+    sw = sim.sweep("scenarios/kidal_2023.yaml", grid, replications=200)
+
+``withdrawal_sim`` is the canonical import name (``import withdrawal_sim as ws``: the same names,
+and not shadowed by a local ``sim.py``); ``sim`` keeps working and is the implementation package.
 
 Layers, lowest first: ``sim.model`` (schema, loader, network, rules, outcome schema) ←
 ``sim.engines`` (streams, ``des``, ``batch``) ← ``sim.experiments`` (plans, execution, executors,
@@ -39,6 +44,11 @@ _LAZY: dict[str, str] = {
     "Design": "sim.experiments.designs",
     "Parameter": "sim.experiments.designs",
     "parse_design": "sim.experiments.designs",
+    "parse_parameter": "sim.experiments.designs",
+    "load_sweep": "sim.experiments.specs",
+    "SweepResult": "sim.experiments.sweep",
+    "CompareResult": "sim.experiments.compare",
+    "SensitivityResult": "sim.experiments.sensitivity",
     "RunStore": "sim.store.runstore",
     "write_charts": "sim.report.charts",
     "write_report": "sim.report.html",

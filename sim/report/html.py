@@ -1,5 +1,10 @@
 """The self-contained HTML report of a results folder: one ``report.html`` that opens offline
-(images as base64 data URIs, inline CSS, no scripts, no fonts, no links out)."""
+(images as base64 data URIs, inline CSS, no scripts, no fonts, no links out).
+
+It reads as a briefing: first the answer (``sim.report.briefing``: key figures with intervals, the
+levers' effects of a comparison or sweep, what the run assumed), then the charts, then the details
+(scenario, figures in full, sweep points), sources, assumptions and the manifest. Tables use a fixed
+layout and wrap inside the page; parameters are named in words (``sim.report.words``)."""
 
 from __future__ import annotations
 
@@ -17,9 +22,11 @@ import pandas as pd
 from sim.experiments.summaries import describe, quantiles, wilson
 from sim.model.outcomes import roll_up
 from sim.model.schema import FATES, Scenario
+from sim.report.briefing import briefing, named
+from sim.report.briefing import table as html_table
 from sim.report.charts import write_charts
 from sim.report.plots.style import fmt_date
-from sim.report.results import read_results
+from sim.report.results import read_results, read_table
 from sim.store.atomic import atomic_write_bytes
 
 # ---------------------------------------------------------------- HTML
@@ -28,11 +35,16 @@ CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;margin:2em auto;
 max-width:1100px;padding:0 1em;color:#1a1a1a;line-height:1.45}
 h1{font-size:1.7em;margin-bottom:.2em}h2{border-bottom:2px solid #0072B2;padding-bottom:.2em;margin-top:1.8em}
-table{border-collapse:collapse;margin:.6em 0}th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left;
-vertical-align:top}th{background:#eef4f9}td.n{text-align:right;font-variant-numeric:tabular-nums}
-figure{margin:1.2em 0}figure img{max-width:100%;border:1px solid #ddd}figcaption{color:#555;font-size:.9em}
-pre{background:#f6f6f6;padding:.8em;overflow-x:auto;font-size:.85em}.muted{color:#666}
-.big{font-size:1.25em;font-weight:bold}
+table{border-collapse:collapse;margin:.6em 0;width:100%;table-layout:fixed}
+th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top;overflow-wrap:anywhere;
+word-break:break-word;hyphens:auto}th{background:#eef4f9}td.n{text-align:right;font-variant-numeric:tabular-nums}
+figure{margin:1.2em 0}figure img{max-width:100%;height:auto;border:1px solid #ddd}figcaption{color:#555;font-size:.9em}
+pre{background:#f6f6f6;padding:.8em;overflow-x:auto;font-size:.85em;white-space:pre-wrap;overflow-wrap:anywhere}
+.muted{color:#666}.big{font-size:1.25em;font-weight:bold}code{font-size:.85em;color:#555}
+section.answer{background:#f7fafc;border:1px solid #d6e4ef;padding:.2em 1.2em 1em;margin-top:1em}
+section.answer h2{margin-top:.8em}.label{display:inline-block;background:#0072B2;color:#fff;padding:.1em .6em;
+border-radius:.3em;font-size:.9em}details summary{cursor:pointer;color:#0072B2}
+@media print{section.answer{page-break-after:always}}
 """
 
 CAPTIONS: dict[str, str] = {
@@ -103,9 +115,11 @@ def key_figures(sc: Scenario, runs: pd.DataFrame) -> str:
         for col, label in (("wounded", "Wounded"), ("killed", "Killed"), ("ied_strikes", "IED strikes"),
                            ("ambushes", "Ambushes"), ("vehicles_lost", "Vehicles lost"),
                            ("n_forced_early", "Bases forced out early"),
-                           ("destroyed_value_usd", "Value destroyed (USD)"),
-                           ("abandoned_value_usd", "Value abandoned (USD)")):
+                           ("destroyed_value_usd", "Equipment destroyed (M USD)"),
+                           ("abandoned_value_usd", "Equipment abandoned (M USD)")):
             d = describe(r[col].to_numpy())
+            if col.endswith("_usd"):
+                d = {k: v / 1e6 for k, v in d.items()}
             rows.append([label, f"{_fmt(d['mean'])} (mean)", f"95 % CI {_fmt(d['ci_low'])}–{_fmt(d['ci_high'])}",
                          f"5/50/95 %: {_fmt(d['q05'])} / {_fmt(d['q50'])} / {_fmt(d['q95'])}"])
         out.append(head + _table(["Figure", "Value", "Interval", "Spread across runs"], rows))
@@ -124,14 +138,19 @@ def points_table(sc: Scenario, runs: pd.DataFrame, limit: int = 200) -> str:
     """One row per sweep point: parameters, P(on time) with Wilson CI, median completion, casualties."""
     params = [c for c in runs.columns if "." in c]
     rows = []
-    for point, r in list(runs.groupby("point", sort=True))[:limit]:
+    groups = list(runs.groupby("point", sort=True))
+    for point, r in groups[:limit]:
         n, k = len(r), int(r["on_time"].astype(bool).sum())
         lo, hi = wilson(k, n)
         med = fmt_date(sc.calendar.start, quantiles(r["completion_hours"].to_numpy(float), [0.5])[0])
-        rows.append([point, *[r[p].iloc[0] for p in params], n, f"{100 * k / n:.1f} % ({100 * lo:.1f}–{100 * hi:.1f})",
-                     med, _fmt(float(r["wounded"].mean())), _fmt(float(r["killed"].mean()))])
-    return _table(["Point", *params, "Runs", "P(on time) (Wilson 95 %)", "Median completion", "Wounded (mean)",
-                   "Killed (mean)"], rows)
+        rows.append([_e(point), *[_e(r[p].iloc[0]) for p in params], _e(n),
+                     _e(f"{100 * k / n:.1f} % ({100 * lo:.1f}–{100 * hi:.1f})"), _e(med),
+                     _e(_fmt(float(r["wounded"].mean()))), _e(_fmt(float(r["killed"].mean())))])
+    more = f"<p class=muted>First {limit} of {len(groups)} points.</p>" if len(groups) > limit else ""
+    header = "".join(f"<th>{named(p)}</th>" for p in params)
+    table = html_table(["Point", *["\0"] * len(params), "Runs", "P(on time) (Wilson 95 %)", "Median completion",
+                        "Wounded (mean)", "Killed (mean)"], rows, {len(params) + 1}, raw=True)
+    return table.replace("<th>\0</th>" * len(params), header, 1) + more
 
 
 def _charts_html(charts: list[Path]) -> str:
@@ -161,35 +180,39 @@ def _trace_html(tables: Mapping[str, pd.DataFrame]) -> str:
 
 def render_html(sc: Scenario, manifest: Mapping[str, Any], tables: Mapping[str, pd.DataFrame],
                 charts: list[Path]) -> str:
-    """The report as one HTML string (no external references)."""
+    """The report as one HTML string (no external references): the answer, the charts, the
+    details, sources, assumptions and the manifest."""
     runs = tables.get("runs")
     if runs is None and tables.get("bases") is not None and len(tables["bases"]):
         runs = roll_up(sc, tables["bases"])
-    sections = [f"<h1>{_e(sc.name)}: withdrawal simulation report</h1>",
+    kind = str(manifest.get("kind") or "")
+    title = f"{sc.name}: withdrawal simulation report" + (f" ({kind})" if kind else "")
+    sections = [f"<h1>{_e(title)}</h1>",
                 f"<p class=muted>Generated {dt.datetime.now():%d %b %Y %H:%M} from "
-                f"{_e(manifest.get('run_id', manifest.get('id', 'a results folder')))}.</p>",
-                "<h2>Scenario</h2>", scenario_section(sc)]
-    if runs is not None and len(runs):
-        sections += ["<h2>Key figures</h2>", key_figures(sc, runs)]
+                f"{_e(manifest.get('run_id', manifest.get('id', 'a results folder')))}"
+                + (f", {_e(manifest.get('engine'))} engine" if manifest.get("engine") else "")
+                + (f", seed {_e(manifest.get('seed'))}" if manifest.get("seed") is not None else "") + ".</p>",
+                briefing(sc, manifest, tables, runs)]
+    sections += ["<h2>Charts</h2>", _charts_html(charts)]
+    sections += ["<h2>Details</h2>", "<h3>Scenario</h3>", scenario_section(sc)]
+    detail_runs = tables.get("runs_baseline") if tables.get("comparison") is not None else runs
+    if detail_runs is not None and len(detail_runs):
+        head = "<h3>Figures in full" + (" (baseline)" if detail_runs is not runs else "") + "</h3>"
+        sections += [head, key_figures(sc, detail_runs)]
     elif tables.get("summary") is not None:
         s = tables["summary"]
-        sections += ["<h2>Summary</h2>", _table(list(s.columns), s.head(200).astype(str).to_numpy().tolist())]
+        sections += ["<h3>Summary</h3>", _table(list(s.columns), s.head(200).astype(str).to_numpy().tolist())]
     if tables.get("comparison") is not None:
         c = tables["comparison"]
-        cols = [x for x in ("metric", "baseline_mean", "variant_mean", "diff_mean", "ci_low", "ci_high", "n")
-                if x in c.columns]
-        sections += ["<h2>Paired comparison (variant − baseline)</h2>",
-                     _table(cols, [[v if isinstance(v, str) else _fmt(float(v)) for v in row]
-                                   for row in c[cols].itertuples(index=False)], set(range(1, len(cols))))]
-    if tables.get("sensitivity") is not None:
-        t = tables["sensitivity"]
-        sections += ["<h2>Sensitivity indices</h2>",
-                     _table(list(t.columns), [[v if isinstance(v, str) else _fmt(float(v)) for v in row]
-                                              for row in t.itertuples(index=False)])]
+        cols = [x for x in ("metric", "baseline_mean", "variant_mean", "diff_mean", "ci_low", "ci_high",
+                            "variance_reduction", "n") if x in c.columns]
+        sections += ["<h3>Paired comparison (variant − baseline), as computed</h3>",
+                     _table([x.replace("_", " ") for x in cols],
+                            [[v if isinstance(v, str) else _fmt(float(v)) for v in row]
+                             for row in c[cols].itertuples(index=False)], set(range(1, len(cols))))]
     trace = _trace_html(tables)
     if trace:
-        sections += ["<h2>Traced run</h2>", trace]
-    sections += ["<h2>Charts</h2>", _charts_html(charts)]
+        sections += ["<h3>Traced run</h3>", trace]
     src = [[s.id, s.citation, s.url or ""] for s in sc.sources]
     sections += ["<h2>Sources</h2>", _table(["Id", "Citation", "Location"], src) if src else "<p>None given.</p>"]
     sections += ["<h2>Assumptions</h2>",
@@ -209,6 +232,9 @@ def write_report(path: str | Path, *, charts: bool = True) -> Path:
     """
     folder = Path(path)
     sc, manifest, tables = read_results(folder)
+    for name in ("runs_baseline", "runs_variant"):
+        if name not in tables and (t := read_table(folder, name)) is not None:
+            tables[name] = t
     pngs = sorted((folder / "charts").glob("*.png")) if (folder / "charts").is_dir() else []
     if not pngs and charts:
         pngs = [p for p in write_charts(folder, sc, tables) if p.suffix == ".png"]
