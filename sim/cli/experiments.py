@@ -98,7 +98,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from sim.api.compare import compare
     from sim.cli.inputs import (
         describe_overrides,
-        is_override_file,
         label_of,
         overrides_of,
         print_warnings,
@@ -108,7 +107,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     )
     from sim.experiments.compare import variant_scenario
     from sim.model.errors import ScenarioError
-    from sim.model.loader import load_override_file
+    from sim.model.loader import is_override_file, load_override_file
     from sim.report.terminal import print_comparison
 
     ov = overrides_of(args)

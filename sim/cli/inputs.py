@@ -99,21 +99,6 @@ def record(path: Path | None, fields: Mapping[str, Any]) -> None:
     RunStore.open(path, resume=False).update(**dict(fields))
 
 
-def is_override_file(path: str | Path) -> bool:
-    """Whether ``path`` is an override file (every key a dotted path, such as
-    ``scenarios/counterfactuals/*.yaml``) rather than a scenario."""
-    from sim.model.errors import ScenarioError
-    from sim.model.input_checks import known_keys
-    from sim.model.loader import read_yaml
-
-    try:
-        data = read_yaml(path)
-    except ScenarioError:
-        return False
-    top = set(known_keys("") or [])
-    return bool(data) and all(isinstance(k, str) and "." in k and k not in top for k in data)
-
-
 class recording:
     """Around a command's run: on Ctrl-C, SIGTERM or an error, the label, overrides and warnings
     still go to the manifest of the folder the run had made (``results_path`` on the exception),

@@ -25,9 +25,9 @@ SCHEMA_KINDS: tuple[str, ...] = ("scenario", "sweep", "sensitivity")
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from sim.cli.errors import print_error
-    from sim.cli.inputs import is_override_file, overrides_of, print_warnings, scenario_warnings
+    from sim.cli.inputs import overrides_of, print_warnings, scenario_warnings
     from sim.model.errors import ScenarioError
-    from sim.model.loader import load_scenario
+    from sim.model.loader import is_override_file, load_scenario
 
     bad = 0
     for f in args.files:

@@ -15,7 +15,7 @@ from sim.experiments.designs import check_paths
 from sim.experiments.plan import Arm, Plan, make_plan
 from sim.experiments.settings import RunSettings
 from sim.experiments.sweep import scenario_source
-from sim.model.loader import apply_overrides, validate
+from sim.model.loader import apply_overrides, is_override_file, load_override_file, validate
 from sim.model.schema import Scenario
 
 COMPARE_METRICS: tuple[str, ...] = (
@@ -49,7 +49,9 @@ def variant_scenario(
     if isinstance(variant, Scenario):
         return base, variant
     if isinstance(variant, str | Path):
-        return base, scenario_source(variant)[1]
+        if not is_override_file(variant):
+            return base, scenario_source(variant)[1]
+        variant, where = load_override_file(variant), str(variant)  # a counterfactual file: its overrides
     ov: Mapping[str, Any] | Sequence[str] = dict(variant) if isinstance(variant, Mapping) else variant
     paths = list(ov) if isinstance(ov, dict) else [str(o).split("=", 1)[0].strip() for o in ov]
     check_paths(raw, paths, where)

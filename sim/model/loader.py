@@ -229,6 +229,19 @@ def load_scenario(
     return validate(data, path)
 
 
+def is_override_file(path: str | Path) -> bool:
+    """Whether ``path`` is an override file (every key a dotted path, such as
+    ``scenarios/counterfactuals/*.yaml``) rather than a scenario."""
+    from sim.model.input_checks import known_keys
+
+    try:
+        data = read_yaml(path)
+    except ScenarioError:
+        return False
+    top = set(known_keys("") or [])
+    return bool(data) and all(isinstance(k, str) and "." in k and k not in top for k in data)
+
+
 def load_override_file(path: str | Path) -> dict[str, Any]:
     """An override file (``scenarios/counterfactuals/*.yaml``): a YAML mapping of dotted parameter
     path → value, applied like ``--set``."""

@@ -116,3 +116,15 @@ def test_paired_table_closed_form() -> None:
     assert row["diff_ci_halfwidth_independent"] == pytest.approx(1.959964 * (ind_var / 4) ** 0.5)
     assert row["variance_reduction"] == pytest.approx(ind_var / d_var)
     assert row["diff_mean_independent"] == pytest.approx(3.25 - 2.5)
+
+
+def test_compare_takes_a_counterfactual_file_as_the_variant() -> None:
+    """An override file (scenarios/counterfactuals/*.yaml) as the variant is applied to the baseline,
+    as the same overrides given as a mapping would be (it used to be read as a whole scenario)."""
+    cf = KIDAL.parent / "counterfactuals" / "all_flights_granted.yaml"
+    a = compare(KIDAL, cf, replications=8, engine="des", seed=3, metrics=["wounded", "completion_hours"],
+                simulate=fe.simulate_unit)
+    b = compare(KIDAL, {"flights.p_grant": 1.0}, replications=8, engine="des", seed=3,
+                metrics=["wounded", "completion_hours"], simulate=fe.simulate_unit)
+    pd.testing.assert_frame_equal(a.table, b.table)
+    assert a.table.set_index("metric").loc["completion_hours", "diff_mean"] != 0.0
