@@ -43,7 +43,9 @@ pre{background:#f6f6f6;padding:.8em;overflow-x:auto;font-size:.85em;white-space:
 .muted{color:#666}.big{font-size:1.25em;font-weight:bold}code{font-size:.85em;color:#555}
 section.answer{background:#f7fafc;border:1px solid #d6e4ef;padding:.2em 1.2em 1em;margin-top:1em}
 section.answer h2{margin-top:.8em}.label{display:inline-block;background:#0072B2;color:#fff;padding:.1em .6em;
-border-radius:.3em;font-size:.9em}details summary{cursor:pointer;color:#0072B2}
+border-radius:.3em;font-size:.9em}
+div.warnings{background:#fff4e5;border:2px solid #E69F00;border-left-width:.5em;padding:.1em 1em .4em;margin:.8em 0}
+div.warnings h3{margin:.5em 0 .2em;color:#8a5a00}details summary{cursor:pointer;color:#0072B2}
 @media print{section.answer{page-break-after:always}}
 """
 
