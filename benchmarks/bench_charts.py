@@ -62,7 +62,7 @@ def measure(replications: int, charts: bool, out: str) -> dict[str, float]:
         figures["charts_s"] = time.perf_counter() - t1
         figures["peak_mb_charts"] = peak_memory_mb()
         t2 = time.perf_counter()
-        write_report(res.path, charts=False)
+        write_report(res.path, charts=False, sc=res.scenario, tables=tables)  # as write_outputs does
         figures["report_s"] = time.perf_counter() - t2
     figures["peak_mb"] = peak_memory_mb()
     return figures

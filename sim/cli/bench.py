@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-MODULES: tuple[str, ...] = ("bench_startup", "bench_des", "bench_batch", "bench_experiments")
+MODULES: tuple[str, ...] = ("bench_startup", "bench_des", "bench_batch", "bench_experiments", "bench_charts")
 
 
 def register(subparsers: Any) -> None:

@@ -105,9 +105,10 @@ def write_outputs(path: Path | None, args: argparse.Namespace, **tables: Any) ->
         from sim.report.html import write_report
 
         sc = tables.pop("scenario", None)
-        write_charts(path, sc, tables or None)
-        write_geojson(path, sc, tables or None)
-        write_report(path, charts=False)
+        held = {k: t for k, t in tables.items() if t is not None} or None
+        write_charts(path, sc, held, progress=show_progress(args))
+        write_geojson(path, sc, held)
+        write_report(path, charts=False, sc=sc, tables=held)  # the tables in memory, not read again
     except Exception as exc:  # the tables are safe: say what failed, keep them
         msg = f"charts or report failed: {type(exc).__name__}: {exc}"
         print(f"{PROG}: warning: {msg}", file=sys.stderr)

@@ -1,6 +1,6 @@
 """The first section of the report, the answer: key figures with their intervals, the levers'
 effects (a comparison or a sweep), and what the run assumed (label, overrides, the scenario's
-description and assumptions). HTML fragments for ``sim.report.html``."""
+description and assumptions), with the run's warnings in a box at the top. HTML fragments for ``sim.report.html``."""
 
 from __future__ import annotations
 
@@ -195,32 +195,77 @@ def _as_list(x: Any) -> list[str]:
 
 
 OVERRIDE_KEYS: tuple[tuple[str, str], ...] = (
-    ("overrides", "overrides"), ("set", "overrides (--set)"), ("set_files", "override files"),
-    ("set_file", "override files"), ("variant", "variant"), ("variant_files", "variant files"),
-    ("set_variant", "variant overrides"), ("variant_overrides", "variant overrides"),
+    ("overrides", "overrides"), ("set", "overrides"), ("override_files", "override files"),
+    ("set_files", "override files"), ("set_file", "override files"),
+    ("variant_overrides", "variant overrides"), ("set_variant", "variant overrides"),
+    ("variant_files", "variant files"), ("variant", "variant files"),
 )
+"""Manifest key → what it lists. The command line writes ``overrides``, ``override_files``,
+``variant_overrides`` and ``variant_files`` at the top level; the others are a design's own
+record of the same (``set``, ``set_files``, ``set_variant``, ``variant``), shown once."""
+
+LABEL_KEYS: tuple[tuple[str, str], ...] = (
+    ("label", "Label"), ("baseline_label", "Baseline"), ("variant_label", "Variant"))
 
 
-def manifest_label(manifest: Mapping[str, Any]) -> str | None:
-    for where in (manifest, manifest.get("extra") or {}, manifest.get("design") or {}):
-        if isinstance(where, Mapping) and where.get("label"):
-            return str(where["label"])
+def _where(manifest: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [w for w in (manifest, manifest.get("extra") or {}, manifest.get("design") or {}) if isinstance(w, Mapping)]
+
+
+def manifest_label(manifest: Mapping[str, Any], key: str = "label") -> str | None:
+    for where in _where(manifest):
+        if where.get(key):
+            return str(where[key])
     return None
+
+
+def manifest_labels(manifest: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(what, label) for the run's ``label`` and a comparison's ``baseline_label`` and
+    ``variant_label`` (the variant's label only once when it is the run's label too)."""
+    out: list[tuple[str, str]] = []
+    for key, what in LABEL_KEYS:
+        lab = manifest_label(manifest, key)
+        if lab and not (key == "label" and manifest_label(manifest, "variant_label") == lab):
+            out.append((what, lab))
+    return out
+
+
+def manifest_warnings(manifest: Mapping[str, Any]) -> list[str]:
+    """The run's ``warnings`` (a list of strings) as the manifest records them."""
+    out: list[str] = []
+    for where in _where(manifest):
+        out += [w for w in _as_list(where.get("warnings")) if w not in out]
+    return out
+
+
+def _same(item: str) -> str:
+    path, sep, val = item.partition("=")
+    return f"{path.strip()}={val.strip()}" if sep else item.strip()
 
 
 def manifest_overrides(manifest: Mapping[str, Any]) -> list[tuple[str, list[str]]]:
     """What the manifest says was changed from the scenario file: (kind, items), in a stable order."""
-    out: list[tuple[str, list[str]]] = []
+    found: dict[str, list[str]] = {}
     seen: set[tuple[str, str]] = set()
-    for where in (manifest, manifest.get("extra") or {}, manifest.get("design") or {}):
-        if not isinstance(where, Mapping):
-            continue
+    for where in _where(manifest):
         for key, kind in OVERRIDE_KEYS:
-            items = [i for i in _as_list(where.get(key)) if (kind, i) not in seen and i != "None"]
-            if items:
-                seen.update((kind, i) for i in items)
-                out.append((kind, items))
-    return out
+            for i in _as_list(where.get(key)):
+                if i != "None" and (kind, _same(i)) not in seen:
+                    seen.add((kind, _same(i)))
+                    found.setdefault(kind, []).append(i)
+    order = list(dict.fromkeys(kind for _, kind in OVERRIDE_KEYS))
+    return [(k, found[k]) for k in order if k in found]
+
+
+def warnings_box(manifest: Mapping[str, Any]) -> str:
+    """A visible box of the run's warnings (empty when there are none)."""
+    ws = manifest_warnings(manifest)
+    if not ws:
+        return ""
+    lis = "".join(f"<li>{esc(w)}</li>" for w in ws)
+    return (f'<div class=warnings id=warnings role=note><h3>Warnings ({len(ws)})</h3>'
+            f"<p>The inputs of this run raised these warnings; read the figures with them in mind.</p>"
+            f"<ul>{lis}</ul></div>")
 
 
 def _override_item(item: str) -> str:
@@ -236,9 +281,8 @@ def _override_item(item: str) -> str:
 def assumed(sc: Scenario, manifest: Mapping[str, Any]) -> str:
     """What the run assumed: the label, the overrides, the scenario's description and assumptions."""
     parts = []
-    label = manifest_label(manifest)
-    if label:
-        parts.append(f"<p>Label: <span class=label>{esc(label)}</span></p>")
+    for what, label in manifest_labels(manifest):
+        parts.append(f"<p>{esc(what)}: <span class=label>{esc(label)}</span></p>")
     changes = manifest_overrides(manifest)
     if changes:
         items = "".join(f"<li>{esc(kind)}: <ul>" + "".join(f"<li>{_override_item(i)}</li>" for i in v)
@@ -258,7 +302,7 @@ def assumed(sc: Scenario, manifest: Mapping[str, Any]) -> str:
 def briefing(sc: Scenario, manifest: Mapping[str, Any], tables: Mapping[str, pd.DataFrame],
              runs: pd.DataFrame | None) -> str:
     """The answer section: figures, levers' effects and assumptions."""
-    parts = ['<section class=answer id=answer>', "<h2>The answer</h2>"]
+    parts = ['<section class=answer id=answer>', "<h2>The answer</h2>", warnings_box(manifest)]
     comparison = tables.get("comparison")
     baseline = tables.get("runs_baseline")
     if comparison is not None:

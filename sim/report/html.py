@@ -20,13 +20,14 @@ import numpy as np
 import pandas as pd
 
 from sim.experiments.summaries import describe, quantiles, wilson
+from sim.model.loader import load_scenario
 from sim.model.outcomes import roll_up
 from sim.model.schema import FATES, Scenario
 from sim.report.briefing import briefing, named
 from sim.report.briefing import table as html_table
 from sim.report.charts import write_charts
 from sim.report.plots.style import fmt_date
-from sim.report.results import read_results, read_table
+from sim.report.results import read_manifest, read_results, read_small_tables, read_table
 from sim.store.atomic import atomic_write_bytes
 
 # ---------------------------------------------------------------- HTML
@@ -43,7 +44,9 @@ pre{background:#f6f6f6;padding:.8em;overflow-x:auto;font-size:.85em;white-space:
 .muted{color:#666}.big{font-size:1.25em;font-weight:bold}code{font-size:.85em;color:#555}
 section.answer{background:#f7fafc;border:1px solid #d6e4ef;padding:.2em 1.2em 1em;margin-top:1em}
 section.answer h2{margin-top:.8em}.label{display:inline-block;background:#0072B2;color:#fff;padding:.1em .6em;
-border-radius:.3em;font-size:.9em}details summary{cursor:pointer;color:#0072B2}
+border-radius:.3em;font-size:.9em}
+div.warnings{background:#fff4e5;border:2px solid #E69F00;border-left-width:.5em;padding:.1em 1em .4em;margin:.8em 0}
+div.warnings h3{margin:.5em 0 .2em;color:#8a5a00}details summary{cursor:pointer;color:#0072B2}
 @media print{section.answer{page-break-after:always}}
 """
 
@@ -225,21 +228,35 @@ def render_html(sc: Scenario, manifest: Mapping[str, Any], tables: Mapping[str, 
             f"<style>{CSS}</style></head><body>\n" + "\n".join(sections) + "\n</body></html>\n")
 
 
-def write_report(path: str | Path, *, charts: bool = True) -> Path:
+def write_report(path: str | Path, *, charts: bool = True, sc: Scenario | None = None,
+                 tables: Mapping[str, pd.DataFrame] | None = None) -> Path:
     """Write ``report.html`` into the results folder ``path`` and return its path.
 
     Uses the PNGs in ``charts/``; if there are none and ``charts`` is true, draws them first.
+    ``sc`` and ``tables``: the scenario and the tables a command still holds in memory (the command
+    line's output step passes them), so that they are not read again from the folder; the tables it
+    does not give (the CSVs, a comparison's two sides) are read. Without them, everything is read
+    from the folder, leaving out the per-base table unless the charts must be drawn from it.
     """
     folder = Path(path)
-    sc, manifest, tables = read_results(folder)
+    if tables is None:
+        sc_read, manifest, held = read_results(folder, lean=True)
+        sc = sc or sc_read
+    else:
+        manifest = read_manifest(folder)
+        held = {**read_small_tables(folder, skip=set(tables)), **tables}
+        if sc is None:
+            sc = load_scenario(folder / "scenario.yaml")
     for name in ("runs_baseline", "runs_variant"):
-        if name not in tables and (t := read_table(folder, name)) is not None:
-            tables[name] = t
+        if name not in held and (t := read_table(folder, name)) is not None:
+            held[name] = t
     pngs = sorted((folder / "charts").glob("*.png")) if (folder / "charts").is_dir() else []
     if not pngs and charts:
-        pngs = [p for p in write_charts(folder, sc, tables) if p.suffix == ".png"]
+        if "bases" not in held and (b := read_table(folder, "bases")) is not None:
+            held["bases"] = b
+        pngs = [p for p in write_charts(folder, sc, held) if p.suffix == ".png"]
     order = list(CAPTIONS)
     pngs.sort(key=lambda p: (order.index(p.stem) if p.stem in order else len(order), p.stem))
     out = folder / "report.html"
-    atomic_write_bytes(out, render_html(sc, manifest, tables, pngs).encode("utf-8"))
+    atomic_write_bytes(out, render_html(sc, manifest, held, pngs).encode("utf-8"))
     return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -27,31 +28,56 @@ def read_table(folder: Path, name: str) -> pd.DataFrame | None:
     return None
 
 
-def read_results(folder: str | Path) -> tuple[Scenario, dict[str, Any], dict[str, pd.DataFrame]]:
-    """The scenario, manifest and tables of a results (or trace) folder; ScenarioError if it is not one."""
+def read_manifest(folder: str | Path) -> dict[str, Any]:
+    """The ``manifest.json`` of a results folder (``{}`` when there is none); ScenarioError if damaged."""
+    f = Path(folder) / "manifest.json"
+    if not f.is_file():
+        return {}
+    try:
+        manifest = json.loads(f.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f, None, f"not valid JSON: {exc}") from None
+    if not isinstance(manifest, dict):
+        raise ScenarioError(f, None, "a manifest is a JSON object")
+    return manifest
+
+
+def read_small_tables(folder: str | Path, skip: Collection[str] = ()) -> dict[str, pd.DataFrame]:
+    """The CSV tables of a results folder: ``summary``, ``comparison`` (``compare.csv``) and the
+    first ``sensitivity_*.csv`` (those named in ``skip`` are not read)."""
+    d = Path(folder)
+    tables: dict[str, pd.DataFrame] = {}
+    for key, f in (("summary", d / "summary.csv"), ("comparison", d / "compare.csv"),
+                   *(("sensitivity", p) for p in sorted(d.glob("sensitivity_*.csv"))[:1])):
+        if key not in skip and f.is_file():
+            try:
+                tables[key] = pd.read_csv(f)
+            except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+                raise ScenarioError(f, None, f"cannot read table: {exc}") from None
+    return tables
+
+
+def read_results(folder: str | Path, *, lean: bool = False
+                 ) -> tuple[Scenario, dict[str, Any], dict[str, pd.DataFrame]]:
+    """The scenario, manifest and tables of a results (or trace) folder; ScenarioError if it is not one.
+
+    ``lean``: leave out the per-base table (``bases``, n × bases rows, the largest) when the folder
+    has ``runs``, which is all a report needs (the charts need ``bases``)."""
     d = Path(folder)
     if not d.is_dir():
         raise ScenarioError(d, None, "not a results folder (no such directory)")
     if not (d / "scenario.yaml").is_file():
         raise ScenarioError(d, None, "not a results folder (no scenario.yaml; expected the folder a run, "
                                      "sweep or trace wrote)")
-    manifest: dict[str, Any] = {}
-    if (d / "manifest.json").is_file():
-        try:
-            manifest = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ScenarioError(d / "manifest.json", None, f"not valid JSON: {exc}") from None
-        if not isinstance(manifest, dict):
-            raise ScenarioError(d / "manifest.json", None, "a manifest is a JSON object")
+    manifest = read_manifest(d)
     sc = load_scenario(d / "scenario.yaml")
-    tables = {n: t for n in TABLES if (t := read_table(d, n)) is not None}
-    for key, f in (("summary", d / "summary.csv"), ("comparison", d / "compare.csv"),
-                   *(("sensitivity", p) for p in sorted(d.glob("sensitivity_*.csv"))[:1])):
-        if f.is_file():
-            try:
-                tables[key] = pd.read_csv(f)
-            except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-                raise ScenarioError(f, None, f"cannot read table: {exc}") from None
+    tables: dict[str, pd.DataFrame] = {}
+    for n in TABLES:
+        if n == "bases" and lean and "runs" in tables:
+            continue
+        if (t := read_table(d, n)) is not None:
+            tables[n] = t
+    tables.update(read_small_tables(d))
     if not tables:
         raise ScenarioError(d, None, "not a results folder (no runs, bases, convoys, events or summary tables)")
     return sc, manifest, tables

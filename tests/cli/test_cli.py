@@ -208,7 +208,7 @@ def test_charts_are_optional(tiny_path, results_root, monkeypatch, capsys, fake_
     and recorded in the manifest."""
     given = {}
 
-    def write_charts(path, sc=None, tables=None, svg=False):
+    def write_charts(path, sc=None, tables=None, svg=False, progress=None):
         given.update(sc=sc, tables=tables)
         raise RuntimeError("no fonts")
 

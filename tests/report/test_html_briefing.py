@@ -149,3 +149,58 @@ def test_every_parameter_of_the_shipped_sweeps_has_words():
     assert len(paths) >= 5
     for p in sorted(paths):
         assert parameter_words(p) != p, p
+
+
+def test_the_cli_manifest_keys_warnings_label_and_overrides_are_in_the_answer(tmp_path, sc):
+    """The keys the command line writes at the top of manifest.json (``sim.cli.inputs.inputs_record``):
+    ``label``, ``overrides`` (path -> value), ``override_files`` and ``warnings``."""
+    folder = make_folder(tmp_path / "run", sc)
+    _no_charts(folder)
+    m = json.loads((folder / "manifest.json").read_text())
+    m.update({"label": "late start + fast flights",
+              "overrides": {"flights.p_grant": 0.76, "road_movements.p_grant_periods": []},
+              "override_files": ["scenarios/counterfactuals/late_start.yaml"],
+              "warnings": ["bases.Tessalit.withdraw_from (01 Jan 2023) is before calendar.start",
+                           "base Aguelhok is served by no lift: its cargo is lost"]})
+    (folder / "manifest.json").write_text(json.dumps(m))
+    answer = _answer(write_report(folder).read_text(encoding="utf-8"))
+    box = re.search(r"<div class=warnings[^>]*>(.*?)</div>", answer, re.S)
+    assert box, "no warnings box"
+    assert "<h3>Warnings (2)</h3>" in box.group(1)
+    assert "Tessalit.withdraw_from (01 Jan 2023) is before calendar.start" in box.group(1)
+    assert "served by no lift" in box.group(1)
+    assert answer.index("class=warnings") < answer.index("What the run assumed")
+    assert "<span class=label>late start + fast flights</span>" in answer
+    assert "override files: <ul><li>scenarios/counterfactuals/late_start.yaml</li>" in answer
+    assert "probability a flight is granted: <b>0.76</b> <code>flights.p_grant</code>" in answer
+    assert "road_movements.p_grant_periods" in answer and "no overrides recorded" not in answer
+
+
+def test_no_warnings_box_without_warnings(tmp_path, sc):
+    folder = make_folder(tmp_path / "run", sc)
+    _no_charts(folder)
+    m = json.loads((folder / "manifest.json").read_text())
+    m["warnings"] = []
+    (folder / "manifest.json").write_text(json.dumps(m))
+    assert "class=warnings" not in _answer(write_report(folder).read_text(encoding="utf-8"))
+
+
+def test_a_comparison_report_names_both_sides_and_the_variant_files(tmp_path, sc):
+    """A comparison's keys (``sim.cli.experiments``): ``baseline_label``, ``variant_label``,
+    ``variant_overrides``, ``variant_files``, next to the design's own record (shown once)."""
+    folder = _compare_folder(tmp_path, sc)
+    m = json.loads((folder / "manifest.json").read_text())
+    m.update({"label": "all flights", "baseline_label": "kidal_2023", "variant_label": "all flights",
+              "overrides": {}, "override_files": [],
+              "variant_overrides": {"flights.p_grant": 1.0, "convoy.max_vehicles": 40},
+              "variant_files": ["scenarios/counterfactuals/all_flights.yaml"],
+              "warnings": ["deadline '2023-11-01' is a date: read as 00:00 of that day"]})
+    (folder / "manifest.json").write_text(json.dumps(m))
+    answer = _answer(write_report(folder).read_text(encoding="utf-8"))
+    assert "Baseline: <span class=label>kidal_2023</span>" in answer
+    assert "Variant: <span class=label>all flights</span>" in answer
+    assert answer.count("<span class=label>all flights</span>") == 1
+    assert "variant files: <ul><li>scenarios/counterfactuals/all_flights.yaml</li>" in answer
+    assert answer.count("flights.p_grant") == 1  # variant_overrides and the design's set_variant, once
+    assert "convoy.max_vehicles" in answer
+    assert "<h3>Warnings (1)</h3>" in answer and "read as 00:00 of that day" in answer
