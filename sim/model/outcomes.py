@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping
 import numpy as np
 import pandas as pd
 
+from sim.model.rules.extraction import out_columns
 from sim.model.schema import FATES, Scenario
 
 BASE_COUNTS: tuple[str, ...] = (
@@ -53,6 +54,11 @@ vehicle counts from ``killed_in_action`` on are MODEL.md §8's (§10–§14)."""
 BASE_TIMES: tuple[str, ...] = ("exit_hours", "leave_by_hours", "last_arrival_hours", "road_hours")
 """Hours from ``calendar.start`` per (point, replication, base)."""
 
+OUT_TIMES: tuple[str, ...] = tuple(out_columns())
+"""Hours from ``calendar.start`` at which 10, 25, 50, 75, 90 and 100 % of a base's personnel, then of
+its cargo units, are out (flown or arrived at the hub; MODEL.md §8): ``inf`` if never, ``nan`` for a
+base with none."""
+
 TRACE_EVENT_COLUMNS: tuple[str, ...] = (
     "replication", "time_hours", "kind", "base", "lift", "convoy", "segment", "km_along",
     "vehicles_destroyed", "wounded", "killed", "delay_hours", "detail",
@@ -74,7 +80,7 @@ def cargo_columns(sc: Scenario) -> list[str]:
 def base_columns(sc: Scenario) -> list[str]:
     """Columns of ``bases.parquet`` in order."""
     return (
-        ["point", "replication", "base", "forced_early", *BASE_TIMES, *BASE_COUNTS]
+        ["point", "replication", "base", "forced_early", *BASE_TIMES, *OUT_TIMES, *BASE_COUNTS]
         + cargo_columns(sc)
         + ["destroyed_value_usd", "abandoned_value_usd"]
     )
@@ -103,7 +109,7 @@ def finish_bases(sc: Scenario, table: pd.DataFrame | dict[str, object], presorte
     cols["replication"] = np.asarray(get("replication"), dtype=np.int64)
     cols["base"] = np.asarray(get("base")).astype(str).astype(object)
     cols["forced_early"] = np.asarray(get("forced_early"), dtype=bool)
-    for col in BASE_TIMES:
+    for col in (*BASE_TIMES, *OUT_TIMES):
         cols[col] = np.asarray(get(col), dtype=np.float64)
     for col in BASE_COUNTS:
         cols[col] = np.asarray(get(col), dtype=np.int64)

@@ -113,6 +113,25 @@ def compare(sc: Scenario, d: pd.DataFrame, b: pd.DataFrame) -> list[str]:
             p = chi_square_p(x[col].to_numpy(), y[col].to_numpy())
             if p <= P_MIN:
                 bad.append(f"{base}.{col}: chi-square p={p:.2g}")
+        for col in outcomes.OUT_TIMES:  # inf: never that share out; nan: nothing to take out
+            a, b_ = x[col].to_numpy(float), y[col].to_numpy(float)
+            if np.isnan(a).any() or np.isnan(b_).any():
+                if not (np.isnan(a).all() and np.isnan(b_).all()):
+                    bad.append(f"{base}.{col}: nan in one engine only")
+                continue
+            z = z_score(np.isfinite(a), np.isfinite(b_))
+            if abs(z) >= Z_TOL:
+                bad.append(f"{base}.{col}: P(reached) des {np.isfinite(a).mean():.3g} batch {np.isfinite(b_).mean():.3g}")
+            fa, fb = a[np.isfinite(a)], b_[np.isfinite(b_)]
+            if len(fa) > 20 and len(fb) > 20 and (np.unique(fa).size > 1 or np.unique(fb).size > 1):
+                p = stats.ks_2samp(fa, fb).pvalue
+                if p <= P_MIN:
+                    bad.append(f"{base}.{col}: KS p={p:.2g} (mean des {fa.mean():.4g} batch {fb.mean():.4g})")
+                z = z_score(fa, fb)
+                if abs(z) >= Z_TOL:
+                    bad.append(f"{base}.{col}: mean des {fa.mean():.4g} batch {fb.mean():.4g} z={z:.2f}")
+            elif len(fa) and len(fb) and abs(z_score(fa, fb)) >= Z_TOL:
+                bad.append(f"{base}.{col}: mean des {fa.mean():.4g} batch {fb.mean():.4g}")
     return bad
 
 

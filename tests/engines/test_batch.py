@@ -66,9 +66,13 @@ def test_cargo_and_personnel_are_conserved_in_every_replication(tables: dict) ->
 
 def test_no_negative_counts_or_times(tables: dict) -> None:
     for name, (_sc, df) in tables.items():
-        numeric = df.drop(columns=["base", "forced_early"])
+        numeric = df.drop(columns=["base", "forced_early", *outcomes.OUT_TIMES])
         assert (numeric.to_numpy(float) >= 0).all(), name
         assert np.isfinite(numeric.to_numpy(float)).all(), name
+        out = df[list(outcomes.OUT_TIMES)].to_numpy(float)  # inf: that share never out; nan: none to take out
+        assert not (out < 0).any(), name
+        assert (np.diff(np.nan_to_num(out[:, :6], nan=0.0, posinf=1e300), axis=1) >= 0).all(), name  # shares in order
+        assert (np.diff(np.nan_to_num(out[:, 6:], nan=0.0, posinf=1e300), axis=1) >= 0).all(), name
         assert (df.last_arrival_hours >= df.exit_hours).all(), name
         assert (df.flights_granted + df.flights_denied == df.flight_requests).all(), name
         assert (df.trucks_lost <= df.vehicles_lost).all(), name

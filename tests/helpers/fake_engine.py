@@ -105,6 +105,8 @@ def simulate_unit(
         for c in sc.cargo_classes:
             for f in FATES:
                 cols[f"cargo_{c}_{f}"] = np.full(n, float(base.cargo.get(c, 0)) if f == "road" else 0.0)
+        for c in outcomes.OUT_TIMES:  # everyone and everything out on arrival
+            cols[c] = leave + drive + late
         cols["destroyed_value_usd"] = np.zeros(n)
         cols["abandoned_value_usd"] = np.zeros(n)
         frames.append(pd.DataFrame({c: cols[c] for c in outcomes.base_columns(sc)}))

@@ -11,6 +11,7 @@ import pandas as pd
 from sim.model.network import routes
 from sim.model.outcomes import (
     BASE_COUNTS,
+    OUT_TIMES,
     TRACE_EVENT_COLUMNS,
     TRACE_LEG_COLUMNS,
     base_columns,
@@ -36,6 +37,8 @@ def fake_bases(sc: Scenario, replications: int = 40, seed: int = 1) -> pd.DataFr
                    "exit_hours": exit_h, "leave_by_hours": leave, "last_arrival_hours": arrival,
                    "road_hours": rng.uniform(50, 300)}
             row.update({c: int(rng.poisson(2.0)) for c in BASE_COUNTS})
+            flown = exit_h - rng.uniform(24, 300)  # the flights' share first, the rest on arrival
+            row.update({c: (flown if "_out_10_" in c else arrival) for c in OUT_TIMES})
             n_air = int(rng.binomial(b.personnel_air_planned, 0.2))
             row["personnel_air"] = n_air
             row["personnel_killed"] = min(row["killed"], b.personnel - n_air)

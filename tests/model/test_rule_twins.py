@@ -116,3 +116,22 @@ def test_final_convoy_groups_fill_by_class_and_split_evenly() -> None:
     assert rules.final_convoy_groups([0, 0], 5) == []
     sizes = [sum(g) for g in rules.final_convoy_groups([143], 100)]
     assert sizes == [72, 71]
+
+
+def test_out_times_twins() -> None:
+    """``out_times`` (sparse events over replications) equals ``out_times_one`` row by row (MODEL.md §8)."""
+    from sim.model.rules.extraction import out_times, out_times_one
+
+    rng = np.random.default_rng(5)
+    n_reps, n_events = 40, 300
+    rows = rng.integers(0, n_reps, n_events)
+    times = rng.choice([1.0, 2.0, 5.0, 7.5, 30.0], n_events)  # ties on purpose
+    amounts = rng.integers(0, 6, n_events)
+    totals = rng.integers(0, 60, n_reps)
+    totals[:3] = 0
+    vec = out_times(rows, times, amounts, totals, n_reps)
+    for r in range(n_reps):
+        events = [(float(t), int(a)) for rr, t, a in zip(rows, times, amounts, strict=True) if rr == r]
+        one = out_times_one(events, int(totals[r]))
+        assert np.array_equal(vec[r], np.array(one), equal_nan=True), r
+    assert np.isnan(vec[:3]).all() and np.isinf(vec).any() and np.isfinite(vec).any()

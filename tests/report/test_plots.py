@@ -9,6 +9,8 @@ import pytest
 from matplotlib.container import BarContainer, ErrorbarContainer
 
 from sim.model.loader import load_scenario
+from sim.model.outcomes import OUT_TIMES
+from sim.model.rules.extraction import OUT_SHARES
 from sim.model.schema import FATES
 from sim.report import plots
 from sim.report.plots.style import OKABE_ITO, fmt_date, hours_to_dates, new_axes, threat_colours
@@ -92,7 +94,8 @@ def test_extraction_curve(sc, bases):
     assert len(ax.lines) == 3  # two medians and the deadline
     assert len(ax.collections) == 2  # two 5-95 % bands
     grid = np.linspace(0, 2000, 50)
-    pers, cargo = plots.extraction_shares(bases, sc, grid)
+    totals_only = bases.drop(columns=list(OUT_TIMES))  # a folder written before the times out
+    pers, cargo = plots.extraction_shares(totals_only, sc, grid)
     assert pers.shape == cargo.shape == (30, 50)
     assert (np.diff(pers, axis=1) >= -1e-12).all() and (np.diff(cargo, axis=1) >= -1e-12).all()
     # at the end the shares equal what left by road or air
@@ -102,6 +105,23 @@ def test_extraction_curve(sc, bases):
     assert np.allclose(cargo[:, -1], moved / total)
     people = (b["personnel_air"] + b["personnel_road"]).to_numpy() / sc.bases["kidal"].personnel
     assert np.allclose(pers[:, -1], people)
+
+
+def test_extraction_from_simulated_times(sc, bases):
+    """With the engines' times out, a base counts the largest share it has reached (MODEL.md §8)."""
+    one = bases[bases.replication == 0].copy()
+    k = len(OUT_SHARES)
+    times = [100.0, 200.0, 300.0, 400.0, 500.0, np.inf]  # 10 % at 100 h ... 90 % at 500 h, never 100 %
+    for i, col in enumerate(OUT_TIMES[:k]):
+        one[col] = times[i]
+    for col in OUT_TIMES[k:]:
+        one[col] = np.nan  # no cargo to take out
+    grid = np.array([50.0, 150.0, 250.0, 450.0, 10_000.0])
+    pers, cargo = plots.extraction_shares(one, sc, grid)
+    assert np.allclose(pers[0], [0.0, 0.10, 0.25, 0.75, 0.90])
+    assert np.allclose(cargo[0], 0.0)
+    assert plots.distributions.simulated_times(one) and not plots.distributions.simulated_times(
+        one.drop(columns=[OUT_TIMES[0]]))
 
 
 def test_cargo_fates(bases):

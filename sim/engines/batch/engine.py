@@ -70,6 +70,11 @@ def table(plan: BlockPlan, tally: Tally, exit_hours: np.ndarray, first: int, cou
         "last_arrival_hours": flat(last),
         "road_hours": flat(tally.road_hours),
     }
+    sc = plan.sc
+    out = np.stack([tally.out_times(b, sc.bases[name].personnel, sum(sc.bases[name].cargo.values()))
+                    for b, name in enumerate(plan.bases)], axis=1)  # (R, B, columns)
+    for i, col in enumerate(outcomes.OUT_TIMES):
+        cols[col] = flat(out[:, :, i])
     for k in outcomes.BASE_COUNTS:
         cols[k] = flat(tally.counts[k])
     zero = np.zeros((count, n_bases))

@@ -78,6 +78,10 @@ def fly(plan: BlockPlan, exits: rules.Exit, rng: np.random.Generator, tally: Tal
         tally.counts["flights_granted"][:, b] = granted.sum(axis=1)
         pers = kinds == "personnel"
         tally.counts["personnel_air"][:, b] = (granted[:, pers] * amount[pers]).sum(axis=1)
+        reps = np.arange(n_reps)
+        for j in range(len(plan_b)):  # each granted flight: its load is out when it is granted
+            load = granted[:, j] * amount[j]
+            tally.out(b, reps, time[:, j], people=load if pers[j] else None, cargo=None if pers[j] else load)
         tally.last_arrival_hours[:, b] = np.maximum(
             tally.last_arrival_hours[:, b], np.where(granted, time, -np.inf).max(axis=1))
         gave_up_hours, gave_up_units, cancelled = {}, {}, {}

@@ -68,6 +68,7 @@ def leave(plan: BlockPlan, b: int, exits: rules.Exit, flights: BaseFlights, load
         for ic, c in enumerate(plan.sp_classes):
             tally.fate(c, "lost")[:, b] += leg.lost[ic]
             tally.fate(c, "road")[:, b] += aboard[ic]
+        tally.out(b, rows, leg.arrive_hours, people=personnel, cargo=sum(aboard, np.zeros(n_reps, dtype=np.int64)))
         tally.last_arrival_hours[:, b] = np.maximum(tally.last_arrival_hours[:, b], leg.arrive_hours)
     tally.counts["personnel_killed"][:, b] = killed_people
     tally.counts["personnel_road"][:, b] = people - killed_people
@@ -127,5 +128,7 @@ def _people_convoys(plan: BlockPlan, b: int, people: np.ndarray, depart0: np.nda
         tally.counts["personnel_killed"][sel, b] += killed
         tally.counts["personnel_medevac"][sel, b] += flown
         tally.counts["personnel_road"][sel, b] += pas + crews - killed - flown
+        sp_arrived = sum((a for a in aboard[:n_sp] if a is not None), np.zeros(sel.size, dtype=np.int64))
+        tally.out(b, sel, leg.arrive_hours, people=pas + crews - killed, cargo=sp_arrived)
         tally.last_arrival_hours[sel, b] = np.maximum(tally.last_arrival_hours[sel, b], leg.arrive_hours)
     return depart0 + np.maximum(k - 1, 0) * spacing

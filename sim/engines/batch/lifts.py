@@ -187,11 +187,16 @@ class LiftRun:
             self.trucks[r] -= hit
             self.escorts[r] -= leg.hit[0]
             carried = np.zeros(sel.size, dtype=bool)
+            arrived = np.zeros(sel.size, dtype=np.int64)
             for ic, c in enumerate(plan.truck_classes):
                 lost = leg.lost[ic + 1]
                 tally.fate(c, "lost")[r, b] += lost
                 tally.fate(c, "road")[r, b] += units[c][sel, j] - lost
+                arrived += units[c][sel, j] - lost
                 carried |= units[c][sel, j] > 0
+            for base_b in np.unique(b[arrived > 0]):
+                m = (b == base_b) & (arrived > 0)
+                tally.out(int(base_b), r[m], leg.arrive_hours[m], cargo=arrived[m])
             la = tally.last_arrival_hours
             la[r, b] = np.where(carried, np.maximum(la[r, b], leg.arrive_hours), la[r, b])
             end[sel] = np.maximum(end[sel], leg.arrive_hours)

@@ -69,6 +69,10 @@ class Tally:
     fates: dict[tuple[str, str], np.ndarray] = field(init=False)
     road_hours: np.ndarray = field(init=False)
     last_arrival_hours: np.ndarray = field(init=False)
+    out_people: list[list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = field(init=False, repr=False)
+    """Per base: (replications, times, personnel out) of each granted flight and convoy arrival."""
+    out_cargo: list[list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = field(init=False, repr=False)
+    """Per base: (replications, times, cargo units out) of each granted flight and arrival with cargo."""
     exits: rules.Exit = field(init=False, repr=False, compare=False)
     """The block's early exits (``flights.draw_exits``), set by ``engine.run_block``."""
 
@@ -78,6 +82,29 @@ class Tally:
         self.fates = {}
         self.road_hours = np.zeros(shape)
         self.last_arrival_hours = np.full(shape, -np.inf)
+        self.out_people = [[] for _ in range(self.n_bases)]
+        self.out_cargo = [[] for _ in range(self.n_bases)]
+
+    def out(self, base: int, rows: np.ndarray, times: np.ndarray, people: np.ndarray | None = None,
+            cargo: np.ndarray | None = None) -> None:
+        """Personnel and cargo units of base ``base`` out (flown or arrived) at ``times`` in ``rows``."""
+        if people is not None and people.any():
+            self.out_people[base].append((rows, np.asarray(times, dtype=float), np.asarray(people, dtype=np.int64)))
+        if cargo is not None and cargo.any():
+            self.out_cargo[base].append((rows, np.asarray(times, dtype=float), np.asarray(cargo, dtype=np.int64)))
+
+    def out_times(self, base: int, personnel: int, cargo: int) -> np.ndarray:
+        """(replications, ``rules.out_columns``) of base ``base`` (MODEL.md §8)."""
+        cols = []
+        for events, total in ((self.out_people[base], personnel), (self.out_cargo[base], cargo)):
+            if events:
+                rows = np.concatenate([e[0] for e in events])
+                times = np.concatenate([e[1] for e in events])
+                amounts = np.concatenate([e[2] for e in events])
+            else:
+                rows, times, amounts = (np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=np.int64))
+            cols.append(rules.out_times(rows, times, amounts, np.full(self.n_reps, total), self.n_reps))
+        return np.concatenate(cols, axis=1)
 
     def fate(self, cls: str, fate: str) -> np.ndarray:
         key = (cls, fate)

@@ -53,6 +53,9 @@ def resolved(rep: Replication, b: BaseState, s: Sortie, res: Chain) -> None:
         b.last_arrival_hours = max(b.last_arrival_hours, res.time_hours)
         if personnel:
             c["personnel_air"] += s.amount
+            b.out_people.append((res.time_hours, s.amount))
+        else:
+            b.out_cargo.append((res.time_hours, s.amount))
     if personnel:
         return  # personnel not flown ride the final convoy
     cls = s.cargo_class

@@ -142,3 +142,5 @@ def final_convoy(
     b.counts["personnel_medevac"] += cv.base_flown
     b.counts["personnel_road"] += personnel - killed - cv.base_flown
     b.last_arrival_hours = max(b.last_arrival_hours, env.now)
+    b.out_people.append((env.now, personnel - killed))  # arrived, or flown out by medevac (MODEL.md §8)
+    b.out_cargo.append((env.now, sum(cv.aboard[ic] or 0 for ic in range(n_sp))))

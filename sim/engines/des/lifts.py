@@ -239,10 +239,14 @@ def lift_convoy(
                        q > 0, False, n_trucks=[False, *(True for _ in classes), True],
                        escort_sets=[True, *(False for _ in classes), False], occupants=_crews(rep, spec, sets))
     yield from convoy(rep, back, route, False)
+    arrived = 0
     for ic, c in enumerate(classes):
         lost = back.lost[ic + 1]
         b.add_fate(c, "lost", lost)
         b.add_fate(c, "road", got[c] - lost)
+        arrived += got[c] - lost
+    if arrived:
+        b.out_cargo.append((env.now, arrived))
     if sum(got.values()):
         b.last_arrival_hours = max(b.last_arrival_hours, env.now)
     return destroyed + sum(back.hit[1:]), out.hit[0] + back.hit[0]

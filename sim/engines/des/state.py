@@ -68,6 +68,7 @@ class Static:
         self.bases = list(self.specs)
         self.exit_plans = {b: rules.exit_plan(sc, spec) for b, spec in self.specs.items()}
         self.fate_columns = [(f"cargo_{c}_{f}", (c, f)) for c in sc.cargo_classes for f in FATES]
+        self.out_columns = rules.out_columns()
         """The per-base table's cargo columns and their (class, fate) keys, in column order."""
         self.classes = rules.class_order(sc)
         self.truck_classes = [c for c in self.classes if not sc.cargo_classes[c].self_propelled]
@@ -190,6 +191,10 @@ class BaseState:
     last_arrival_hours: float = -math.inf
     road_hours: float = 0.0
     exit_hours: float = math.nan
+    out_people: list[tuple[float, int]] = field(default_factory=list)
+    """(time, personnel out): each granted personnel flight, each final convoy's arrivals alive."""
+    out_cargo: list[tuple[float, int]] = field(default_factory=list)
+    """(time, cargo units out): each granted cargo flight, each arrival at the hub with cargo."""
 
     def loading_resources(self, env: simpy.Environment, teams: int) -> tuple[simpy.Resource, simpy.Resource]:
         """The loading area (one convoy at a time) and the ``teams`` loading teams, made on first use."""
@@ -276,4 +281,8 @@ class Replication:
         fates = b.fates
         for column, key in self.static.fate_columns:
             row[column] = fates.get(key, 0)
+        spec = self.static.specs[b.name]
+        times = (rules.out_times_one(b.out_people, spec.personnel)
+                 + rules.out_times_one(b.out_cargo, sum(spec.cargo.values())))
+        row.update(zip(self.static.out_columns, times, strict=True))
         return row

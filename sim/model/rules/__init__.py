@@ -12,7 +12,9 @@ a test checks each pair for equality. Functions that draw take ``rng``. One modu
 - ``flights``: the flight plan and the road pool at the start;
 - ``road``: mitigations, expected events and drive hours on a segment;
 - ``counts``: Poisson counts by inversion, sums of per-event counts, hypergeometric splits;
-- ``cargo``: convoys per round, loading, final convoys, destruction.
+- ``cargo``: convoys per round, loading, final convoys, destruction;
+- ``people``: crews, seats, hits and casualties (the people model);
+- ``extraction``: when given shares of a base's personnel and cargo are out.
 """
 
 from .authorizations import (
@@ -50,6 +52,7 @@ from .counts import (
     poisson_count,
 )
 from .exits import Exit, ExitPlan, early_exit, early_exit_one, exit_plan, known, known_one
+from .extraction import OUT_SHARES, out_columns, out_times, out_times_one
 from .flights import Sortie, class_order, flies_cargo, road_cargo, self_propelled_units, sorties
 from .people import (
     Occupancy,
@@ -70,6 +73,7 @@ from .people import (
 from .road import active_factors, drive_hours, escort_share, escort_share_one, segment_means, size_factor
 
 __all__ = [
+    "OUT_SHARES", "out_columns", "out_times", "out_times_one",
     "Occupancy", "base_crews", "base_seats", "casualty_probabilities", "convoy_passengers", "dow_probability",
     "final_convoy_groups_vec", "people_model", "pick_group", "pick_group_one", "seat", "seat_one",
     "seat_vehicles", "seating_order",

@@ -10,6 +10,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from sim.experiments.summaries import wilson
+from sim.model.outcomes import OUT_TIMES
+from sim.model.rules.extraction import OUT_SHARES
 from sim.model.schema import FATES, Scenario
 from sim.report.plots.style import (
     FATE_COLOURS,
@@ -58,10 +60,14 @@ def _share_chunks(
                          for b in base_names] + [0.0])
     steps = [c for c, cls in sc.cargo_classes.items() if cls.self_propelled]
     ramps = [c for c, cls in sc.cargo_classes.items() if not cls.self_propelled]
+    bounds = np.searchsorted(sorted_codes, np.arange(0, n + chunk, chunk))
+    if simulated_times(bases):
+        yield from _simulated_share_chunks(bases, sc, t, order, sorted_codes, bounds, base_codes, base_names,
+                                           total_pers, total_cargo)
+        return
     needed = ["last_arrival_hours", "personnel_air", "personnel_road",
               *(f"cargo_{c}_{how}" for c in (*steps, *ramps) for how in ("road", "air"))]
     col = {c: bases[c].to_numpy() for c in needed}
-    bounds = np.searchsorted(sorted_codes, np.arange(0, n + chunk, chunk))
     for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
         if hi <= lo:
             continue
@@ -87,6 +93,42 @@ def _share_chunks(
         yield pers / total_pers, cargo / total_cargo
 
 
+def simulated_times(bases: pd.DataFrame) -> bool:
+    """Whether the table has the engines' times out (``outcomes.OUT_TIMES``); folders written before
+    them have only totals, and the curve is then reconstructed (``extraction_shares``)."""
+    return all(c in bases.columns for c in OUT_TIMES)
+
+
+def _simulated_share_chunks(
+    bases: pd.DataFrame, sc: Scenario, t: np.ndarray, order: np.ndarray, sorted_codes: np.ndarray,
+    bounds: np.ndarray, base_codes: np.ndarray, base_names: pd.Index, total_pers: float, total_cargo: float,
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The shares out from the simulated times at which each base had 10, 25, 50, 75, 90 and 100 %
+    of its personnel and cargo out (MODEL.md §8): between those times a base counts the last share
+    it reached (a staircase from below, exact at each level)."""
+    levels = np.array([0.0, *(p / 100.0 for p in OUT_SHARES)])
+    k = len(OUT_SHARES)
+    pers_cols = [bases[c].to_numpy(float) for c in OUT_TIMES[:k]]
+    cargo_cols = [bases[c].to_numpy(float) for c in OUT_TIMES[k:]]
+    units_p = np.array([float(sc.bases[str(b)].personnel) if str(b) in sc.bases else 0.0 for b in base_names])
+    units_c = np.array([float(sum(sc.bases[str(b)].cargo.values())) if str(b) in sc.bases else 0.0
+                        for b in base_names])
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        if hi <= lo:
+            continue
+        rows = order[lo:hi]
+        local = sorted_codes[lo:hi]
+        firsts = np.flatnonzero(np.r_[True, local[1:] != local[:-1]])
+        shares = []
+        for cols, units in ((pers_cols, units_p), (cargo_cols, units_c)):
+            reached = np.zeros((len(rows), t.shape[1]), dtype=np.int64)
+            for c in cols:
+                reached += c[rows][:, None] <= t  # nan and inf never count
+            out = levels[reached] * units[base_codes[rows]][:, None]
+            shares.append(np.add.reduceat(out, firsts, axis=0))
+        yield shares[0] / total_pers, shares[1] / total_cargo
+
+
 def extraction_shares(
     bases: pd.DataFrame, sc: Scenario, grid_hours: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -94,7 +136,9 @@ def extraction_shares(
     (in (point, replication) order). Holds n × grid arrays: for small tables and tests; the chart
     uses ``extraction_quantiles``, whose memory does not grow with n.
 
-    The bases table holds totals, not times of each unit, so the curve is an approximation:
+    With the engines' times out (``simulated_times``: every table written since they exist) the
+    shares come from simulated times of each flight and arrival (``_simulated_share_chunks``).
+    Older folders hold totals only, and the curve is then an approximation:
     - personnel out (air + road) count as out at the base's ``last_arrival_hours`` (people mostly
       leave with the final convoy; flown people left earlier, so the personnel curve is a lower bound);
     - self-propelled cargo out (they drive in the final convoy) likewise at ``last_arrival_hours``;
@@ -144,8 +188,10 @@ def extraction_quantiles(
 def plot_extraction(bases: pd.DataFrame, sc: Scenario, ax: Axes | None = None, *, n_grid: int = 240) -> Axes:
     """Share of personnel and of cargo out over calendar time: median and 5–95 % band across runs.
 
-    See ``extraction_shares`` for the approximation (the bases table has totals, not unit times);
-    the quantiles come from ``extraction_quantiles`` (one pass, memory independent of the run count).
+    From the simulated times at which each base had given shares of its personnel and cargo out
+    (``extraction_shares``; a reconstruction from totals for folders written before those columns,
+    said in the title); the quantiles come from ``extraction_quantiles`` (one pass, memory
+    independent of the run count).
     Artists: two median lines, two bands, the deadline line.
     """
     ax = new_axes(ax)
@@ -166,7 +212,8 @@ def plot_extraction(bases: pd.DataFrame, sc: Scenario, ax: Axes | None = None, *
     date_axis(ax)
     ax.set_xlabel("Date (local time)")
     ax.set_ylabel("Share out (% of total)")
-    ax.set_title(f"Extraction over time ({n:,} runs)")
+    how = "simulated times of each flight and arrival" if simulated_times(bases) else "reconstructed from totals"
+    ax.set_title(f"Extraction over time ({n:,} runs; {how})")
     ax.legend(loc="upper left", framealpha=0.9)
     return ax
 
