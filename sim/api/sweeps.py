@@ -19,7 +19,7 @@ from sim.experiments.designs import Design, Parameter
 from sim.experiments.execution import execute
 from sim.experiments.executors import Executor, Simulate
 from sim.experiments.progress import progress_bar
-from sim.experiments.settings import resolve
+from sim.experiments.settings import resolve, with_budget
 from sim.experiments.specs import load_sweep
 from sim.experiments.sweep import (
     SweepResult,
@@ -51,6 +51,8 @@ def sweep(
     chunk_replications: int | None = None,
     simulate: Simulate | None = None,
     extra: dict[str, Any] | None = None,
+    budget_hours: float | None = None,
+    force: bool = False,
 ) -> SweepResult:
     """Run ``replications`` of every point of ``design`` with common random numbers.
 
@@ -77,6 +79,7 @@ def sweep(
         raw, base, where = scenario_source(scenario)
         points = as_design(design).points()
         settings = resolve(where, base, engine, replications, seed)
+    settings = with_budget(settings, budget_hours, force)
     metric_list = check_metrics(metrics, base, where)
     plan = sweep_plan(raw, points, settings, where, chunk_replications)
     if store is None and writes(out, results_root):

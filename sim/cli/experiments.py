@@ -24,10 +24,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     with executor(args) as ex:
         if args.resume:  # the manifest holds the settings; only explicit flags are checked against it
-            res = sweep(None, None, replications=args.replications, engine=args.engine, seed=args.seed,
+            res = sweep(None, None, replications=args.replications, budget_hours=args.budget_hours, force=args.force, engine=args.engine, seed=args.seed,
                         executor=ex, resume=args.resume, progress=show_progress(args))
         else:
-            res = sweep_file(args.file, replications=args.replications, engine=args.engine, seed=args.seed,
+            res = sweep_file(args.file, replications=args.replications, budget_hours=args.budget_hours, force=args.force, engine=args.engine, seed=args.seed,
                              executor=ex, out=args.out, results_root=None if args.out else args.results_root,
                              progress=show_progress(args))
     write_outputs(res.path, args)
@@ -63,7 +63,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     design = {"baseline": str(args.file), "variant": str(args.variant) if args.variant else None,
               "set": list(args.overrides), "set_variant": list(args.set_variant)}
     with executor(args) as ex:
-        res = compare(base, var, replications=args.replications, engine=args.engine, seed=args.seed,
+        res = compare(base, var, replications=args.replications, budget_hours=args.budget_hours, force=args.force, engine=args.engine, seed=args.seed,
                       metrics=metrics, executor=ex, progress=show_progress(args), out=args.out,
                       results_root=None if args.out else args.results_root, design=design)
     write_outputs(res.path, args)
