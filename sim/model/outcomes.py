@@ -89,11 +89,12 @@ def run_columns(sc: Scenario) -> list[str]:
     )
 
 
-def finish_bases(sc: Scenario, table: pd.DataFrame | dict[str, object]) -> pd.DataFrame:
+def finish_bases(sc: Scenario, table: pd.DataFrame | dict[str, object], presorted: bool = False) -> pd.DataFrame:
     """An engine's per-base columns (a DataFrame or a dict of arrays) as the public table.
 
-    Adds the value columns, fixes dtypes and column order, sorts by (point, replication, base).
-    Built once from numpy arrays: this runs for every block of the batch engine.
+    Adds the value columns, fixes dtypes and column order, sorts by (point, replication, base)
+    unless the caller built the rows in that order (``presorted``). Built once from numpy arrays:
+    this runs for every block of the batch engine.
     """
     get = table.__getitem__
     n = len(np.asarray(get("point")))
@@ -118,6 +119,8 @@ def finish_bases(sc: Scenario, table: pd.DataFrame | dict[str, object]) -> pd.Da
         abandoned += cols[f"cargo_{c}_abandoned"] * cls.value_usd
     cols["destroyed_value_usd"] = destroyed
     cols["abandoned_value_usd"] = abandoned
+    if presorted:
+        return pd.DataFrame(cols, columns=base_columns(sc), copy=False)
     order = np.lexsort((cols["base"].astype(str), cols["replication"], cols["point"]))
     if not np.array_equal(order, np.arange(n)):
         cols = {k: v[order] for k, v in cols.items()}

@@ -51,6 +51,9 @@ def _both(file: str) -> dict[str, str]:
 
 COUNTERFACTUALS: tuple[Counterfactual, ...] = (
     Counterfactual("flights granted at the pre-withdrawal rate (75.9 %)", _both("flights_prewithdrawal_rate.yaml")),
+    Counterfactual("every flight granted", _both("all_flights_granted.yaml")),
+    Counterfactual("escorts without effect (what escorts buy, with the sign reversed)",
+                   _both("escorts_without_effect.yaml")),
     Counterfactual("200 Gao trucks released on 24 Sep", _both("trucks_released.yaml")),
     Counterfactual("no early-exit pressure",
                    {"kidal_2023": "no_early_exit_kidal.yaml", "minusma_phase2_2023": "no_early_exit_phase2.yaml"}),

@@ -37,12 +37,17 @@ def kidal_shuttle() -> Scenario:
 
 
 def check_conservation(sc: Scenario, df: pd.DataFrame) -> None:
-    """Every unit of every class and every person ends in exactly one fate, in every row."""
+    """Every unit of every class and every person ends in exactly one fate, in every row (MODEL.md
+    §8): personnel in ``personnel_air``, ``personnel_medevac``, ``personnel_road`` or
+    ``personnel_killed``; ``killed = killed_in_action + died_of_wounds``; ``vehicles_lost =
+    vehicles_destroyed + vehicles_abandoned``. In the people model (§10-§11) every damaged vehicle
+    is repaired, towed or abandoned, and the killed and wounded split by who was hit."""
     assert list(df.columns) == outcomes.base_columns(sc)
     for name, base in sc.bases.items():
         rows = df[df["base"] == name]
         assert len(rows) > 0
-        people = rows["personnel_air"] + rows["personnel_road"] + rows["personnel_killed"]
+        people = (rows["personnel_air"] + rows["personnel_medevac"] + rows["personnel_road"]
+                  + rows["personnel_killed"])
         assert (people == base.personnel).all(), name
         for c in sc.cargo_classes:
             total = sum(rows[f"cargo_{c}_{f}"] for f in FATES)
@@ -51,7 +56,17 @@ def check_conservation(sc: Scenario, df: pd.DataFrame) -> None:
     counts = df[list(outcomes.BASE_COUNTS)]
     assert (counts >= 0).all().all()
     assert (df["personnel_killed"] <= df["killed"]).all()
+    assert (df["killed"] == df["killed_in_action"] + df["died_of_wounds"]).all()
+    assert (df["died_of_wounds"] <= df["wounded"]).all() and (df["personnel_medevac"] <= df["wounded"]).all()
+    assert (df["medevac_granted"] <= df["medevac_requests"]).all()
+    assert (df["vehicles_lost"] == df["vehicles_destroyed"] + df["vehicles_abandoned"]).all()
     assert (df["trucks_lost"] <= df["vehicles_lost"]).all()
+    if sc.vehicle_types:
+        fixed = df["vehicles_repaired"] + df["vehicles_towed"] + df["vehicles_abandoned"]
+        assert (df["vehicles_damaged"] == fixed).all()
+        for what in ("killed", "wounded"):
+            split = df[f"{what}_crew"] + df[f"{what}_passengers"] + df[f"{what}_contractors"]
+            assert (df[what] == split).all(), what
     assert (df["flights_granted"] + df["flights_denied"] == df["flight_requests"]).all()
     assert (df["exit_hours"] <= df["last_arrival_hours"]).all()
 
@@ -68,8 +83,15 @@ def test_conservation_two_bases(two_bases: Scenario) -> None:
 
 
 def test_conservation_kidal(kidal: Scenario, kidal_shuttle: Scenario) -> None:
-    check_conservation(kidal, des.simulate(kidal, 0, 100, seed=2))
-    check_conservation(kidal_shuttle, des.simulate(kidal_shuttle, 0, 25, seed=2))
+    held = des.simulate(kidal, 0, 100, seed=2)
+    check_conservation(kidal, held)
+    shuttle = des.simulate(kidal_shuttle, 0, 25, seed=2)
+    check_conservation(kidal_shuttle, shuttle)
+    # the people model's fates are exercised: medevac, deaths of wounds, seat vehicles, towing,
+    # and (shuttling lift trucks) abandoned vehicles and killed contractor crews
+    assert held["personnel_medevac"].sum() > 0 and held["died_of_wounds"].sum() > 0
+    assert held["seat_vehicles"].sum() > 0 and held["vehicles_towed"].sum() > 0
+    assert shuttle["vehicles_abandoned"].sum() > 0 and shuttle["killed_contractors"].sum() > 0
 
 
 def test_determinism(two_bases: Scenario) -> None:
@@ -118,15 +140,22 @@ def test_trace_equals_simulate(two_bases: Scenario, replication: int) -> None:
 
 
 def test_trace_equals_simulate_with_breakdown_losses(kidal: Scenario) -> None:
-    """Kidal's final convoy has ~25 breakdowns a pass, each losing a vehicle with p 0.05: the
-    traced path (a record per breakdown) and the untraced one draw alike."""
-    lost = 0
+    """Kidal's final convoy has ~25 breakdowns a pass; in the people model (MODEL.md §11) each
+    damages a vehicle, repaired with p 0.95, else towed or abandoned (a breakdown destroys nothing,
+    so its records show no vehicle destroyed): the traced path (a record per breakdown) and the
+    untraced one draw alike, damaged vehicles that were not repaired included."""
+    breakdowns = not_repaired = 0
     for r in range(6):
         tr = des.trace(kidal, seed=2, replication=r)
-        pd.testing.assert_frame_equal(tr.bases, des.simulate(kidal, r, 1, seed=2))
+        df = des.simulate(kidal, r, 1, seed=2)
+        pd.testing.assert_frame_equal(tr.bases, df)
         ev = tr.events
-        lost += int(ev.loc[ev["kind"] == "breakdown", "vehicles_destroyed"].sum())
-    assert lost > 0
+        on_breakdowns = ev.loc[ev["kind"] == "breakdown"]
+        assert len(on_breakdowns) == int(df["breakdowns"].sum())
+        assert (on_breakdowns["vehicles_destroyed"] == 0).all()
+        breakdowns += len(on_breakdowns)
+        not_repaired += int((df["vehicles_towed"] + df["vehicles_abandoned"]).sum())
+    assert breakdowns >= 6 * 15 and not_repaired > 0
 
 
 def test_trace_kinds(two_bases: Scenario) -> None:
@@ -269,15 +298,20 @@ def test_kidal_trucks_held(kidal: Scenario) -> None:
     df = des.simulate(kidal, 0, 60, seed=3)
     base = kidal.bases["kidal"]
     assert (df["cargo_containers_road"] == 0).all() and (df["cargo_sensitive_road"] == 0).all()
-    n_final = -(-base.cargo["vehicles"] // kidal.convoy.max_vehicles)
-    assert (df["convoys"] == n_final).all()  # only the final convoys
+    driven = [c for c, cls in kidal.cargo_classes.items() if cls.self_propelled]
+    assert len(driven) >= 2
+    # only the final convoys: the self-propelled units and the seat vehicles (MODEL.md §7, §10)
+    assert df["seat_vehicles"].max() > 0
+    n_final = -(-(sum(base.cargo[c] for c in driven) + df["seat_vehicles"]) // kidal.convoy.max_vehicles)
+    assert (df["convoys"] == n_final).all()
     assert (df["road_requests"] > 0).all() and (df["trucks_lost"] == 0).all()
     left = df["cargo_containers_destroyed"] + df["cargo_containers_abandoned"]
     assert (left == base.cargo["containers"]).all()
     # sensitive items (priority 3) are destroyed before any container (priority 1)
     some_containers = df["cargo_containers_destroyed"] > 0
     assert (df.loc[some_containers, "cargo_sensitive_abandoned"] == 0).all()
-    assert (df["cargo_vehicles_road"] + df["cargo_vehicles_lost"] == base.cargo["vehicles"]).all()
+    for c in driven:
+        assert (df[f"cargo_{c}_road"] + df[f"cargo_{c}_lost"] == base.cargo[c]).all(), c
 
 
 def test_kidal_trucks_shuttle(kidal_shuttle: Scenario) -> None:

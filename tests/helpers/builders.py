@@ -7,7 +7,8 @@ Raw dicts (the form of a YAML file), fresh on every call, so a test changes what
 - ``one_road()``: ``one_leg`` lightened to 10 people and 5 vehicles, with a ``hot`` threat level;
 - ``mixed_cargo()``: ``one_leg`` with four cargo classes (priorities, handover) on one 100 km road;
 - ``two_bases()``: two bases sharing a lift, every mechanism of the model switched on;
-- ``random_scenarios()``: a hypothesis strategy of valid random scenarios (1-4 bases).
+- ``random_scenarios()``: a hypothesis strategy of valid random scenarios (1-4 bases);
+  ``seeded_random_scenario(seed)`` one of them picked by a seeded ``random.Random``.
 
 ``edit(data, a__b__c=value)`` and ``without(data, "a__b")`` change a copy at ``a__b__c`` paths
 (list items by index); ``changed`` is ``edit`` then ``validate``. The functions returning a
@@ -19,7 +20,8 @@ from __future__ import annotations
 
 import copy
 import math
-from typing import Any
+import random
+from typing import Any, Protocol
 
 import pandas as pd
 from hypothesis import strategies as st
@@ -547,14 +549,61 @@ def _day(offset_hours: float) -> str:
     return str(pd.Timestamp("2024-01-01T00:00") + pd.Timedelta(hours=offset_hours)).replace(" ", "T")
 
 
-def _authorization(draw: st.DrawFn) -> dict[str, Any]:
+class Pick(Protocol):
+    """The choices a random scenario is made of."""
+
+    def integers(self, lo: int, hi: int) -> int: ...
+    def sampled_from(self, items: list[Any]) -> Any: ...
+    def booleans(self) -> bool: ...
+    def subset(self, items: list[str]) -> list[str]: ...
+
+
+class DrawPick:
+    """Choices drawn by a hypothesis ``draw`` (the strategies ``random_scenarios`` always drew)."""
+
+    def __init__(self, draw: st.DrawFn) -> None:
+        self.draw = draw
+
+    def integers(self, lo: int, hi: int) -> int:
+        return self.draw(st.integers(lo, hi))
+
+    def sampled_from(self, items: list[Any]) -> Any:
+        return self.draw(st.sampled_from(items))
+
+    def booleans(self) -> bool:
+        return self.draw(st.booleans())
+
+    def subset(self, items: list[str]) -> list[str]:
+        return self.draw(st.lists(st.sampled_from(items), min_size=0, max_size=len(items), unique=True))
+
+
+class SeededPick:
+    """Choices from ``random.Random(seed)``: uniform, a subset of uniform size in random order."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+
+    def integers(self, lo: int, hi: int) -> int:
+        return self.rng.randint(lo, hi)
+
+    def sampled_from(self, items: list[Any]) -> Any:
+        return self.rng.choice(items)
+
+    def booleans(self) -> bool:
+        return self.rng.random() < 0.5
+
+    def subset(self, items: list[str]) -> list[str]:
+        return self.rng.sample(items, self.rng.randint(0, len(items)))
+
+
+def _authorization(pick: Pick) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "p_grant": draw(st.sampled_from([0.0, 0.3, 0.7, 1.0])),
-        "retry_hours": draw(st.sampled_from([6.0, 12.0, 24.0])),
-        "decision_delay_hours": {"mean": draw(st.sampled_from([0.0, 2.0, 12.0])),
-                                 "cv": draw(st.sampled_from([0.0, 0.5]))},
+        "p_grant": pick.sampled_from([0.0, 0.3, 0.7, 1.0]),
+        "retry_hours": pick.sampled_from([6.0, 12.0, 24.0]),
+        "decision_delay_hours": {"mean": pick.sampled_from([0.0, 2.0, 12.0]),
+                                 "cv": pick.sampled_from([0.0, 0.5])},
     }
-    give_up = draw(st.sampled_from([None, 0.0, 24.0, 96.0]))
+    give_up = pick.sampled_from([None, 0.0, 24.0, 96.0])
     if give_up is not None:
         out["give_up_hours"] = give_up
     return out
@@ -564,15 +613,27 @@ def _authorization(draw: st.DrawFn) -> dict[str, Any]:
 def random_scenarios(draw: st.DrawFn, zero_threat: bool = False, all_flyers_fly: bool = False) -> dict[str, Any]:
     """A valid raw scenario dict. ``zero_threat``: no attacks or breakdowns anywhere.
     ``all_flyers_fly``: flights always granted at once, enough seats, no early exit, time enough."""
-    n_bases = draw(st.integers(1, 4))
+    return random_scenario(DrawPick(draw), zero_threat, all_flyers_fly)
+
+
+def seeded_random_scenario(seed: int, zero_threat: bool = False, all_flyers_fly: bool = False) -> dict[str, Any]:
+    """A scenario of ``random_scenarios``' kind picked by ``random.Random(seed)``: the same dict for
+    a seed whatever else the process has run (hypothesis' examples, even derandomized, depend on the
+    constants of the modules imported so far, and so on the tests run before)."""
+    return random_scenario(SeededPick(seed), zero_threat, all_flyers_fly)
+
+
+def random_scenario(pick: Pick, zero_threat: bool = False, all_flyers_fly: bool = False) -> dict[str, Any]:
+    """The body of ``random_scenarios``, its choices made by ``pick``."""
+    n_bases = pick.integers(1, 4)
     classes = {
-        "containers": {"units_per_truck": draw(st.integers(1, 3)), "value_usd": 1000,
-                       "priority": draw(st.integers(1, 3)),
-                       "destroy_hours_per_unit": draw(st.sampled_from([0.5, 2.0]))},
-        "sensitive": {"units_per_truck": draw(st.integers(1, 2)), "air_eligible": True,
-                      "value_usd": 5000, "priority": draw(st.integers(1, 3)),
-                      "if_left": draw(st.sampled_from(["destroy", "handover"]))},
-        "vehicles": {"self_propelled": True, "value_usd": 8000, "priority": draw(st.integers(1, 3))},
+        "containers": {"units_per_truck": pick.integers(1, 3), "value_usd": 1000,
+                       "priority": pick.integers(1, 3),
+                       "destroy_hours_per_unit": pick.sampled_from([0.5, 2.0])},
+        "sensitive": {"units_per_truck": pick.integers(1, 2), "air_eligible": True,
+                      "value_usd": 5000, "priority": pick.integers(1, 3),
+                      "if_left": pick.sampled_from(["destroy", "handover"])},
+        "vehicles": {"self_propelled": True, "value_usd": 8000, "priority": pick.integers(1, 3)},
     }
     levels = {}
     for name in ("low", "high"):
@@ -581,113 +642,110 @@ def random_scenarios(draw: st.DrawFn, zero_threat: bool = False, all_flyers_fly:
                             "breakdowns_per_1000_vehicle_km": 0.0}
         else:
             levels[name] = {
-                "ied_rate_per_100km": draw(st.sampled_from([0.0, 0.2, 1.0])),
-                "ambush_rate_per_100km": draw(st.sampled_from([0.0, 0.1, 0.5])),
-                "breakdowns_per_1000_vehicle_km": draw(st.sampled_from([0.0, 0.3, 2.0])),
+                "ied_rate_per_100km": pick.sampled_from([0.0, 0.2, 1.0]),
+                "ambush_rate_per_100km": pick.sampled_from([0.0, 0.1, 0.5]),
+                "breakdowns_per_1000_vehicle_km": pick.sampled_from([0.0, 0.3, 2.0]),
             }
-    dispersion = draw(st.sampled_from([None, 0.5]))
-    count = {"mean": draw(st.sampled_from([0.0, 0.5, 2.0]))}
+    dispersion = pick.sampled_from([None, 0.5])
+    count = {"mean": pick.sampled_from([0.0, 0.5, 2.0])}
     if dispersion is not None:
         count["dispersion"] = dispersion
     effects = {
-        "ied": {"vehicles_destroyed": dict(count), "wounded": {"mean": draw(st.sampled_from([0.0, 1.5]))},
-                "killed": {"mean": draw(st.sampled_from([0.0, 0.5, 3.0]))},
-                "delay_hours": {"mean": draw(st.sampled_from([0.0, 3.0])), "cv": 0.5}},
-        "ambush": {"vehicles_destroyed": {"mean": draw(st.sampled_from([0.0, 1.0]))},
-                   "killed": {"mean": draw(st.sampled_from([0.0, 1.0]))},
+        "ied": {"vehicles_destroyed": dict(count), "wounded": {"mean": pick.sampled_from([0.0, 1.5])},
+                "killed": {"mean": pick.sampled_from([0.0, 0.5, 3.0])},
+                "delay_hours": {"mean": pick.sampled_from([0.0, 3.0]), "cv": 0.5}},
+        "ambush": {"vehicles_destroyed": {"mean": pick.sampled_from([0.0, 1.0])},
+                   "killed": {"mean": pick.sampled_from([0.0, 1.0])},
                    "wounded": {"mean": 1.0}},
-        "breakdown": {"p_vehicle_lost": draw(st.sampled_from([0.0, 0.3, 1.0])),
-                      "delay_hours": {"mean": draw(st.sampled_from([0.0, 1.0]))}},
+        "breakdown": {"p_vehicle_lost": pick.sampled_from([0.0, 0.3, 1.0]),
+                      "delay_hours": {"mean": pick.sampled_from([0.0, 1.0])}},
     }
     sites: dict[str, Any] = {"hub": {"kind": "hub", "lat": 16.0, "lon": 0.0}}
     waypoints: dict[str, Any] = {}
     roads: list[dict[str, Any]] = []
     base_names = [f"b{i}" for i in range(n_bases)]
     for i, name in enumerate(base_names):
-        personnel = draw(st.integers(0, 150))
+        personnel = pick.integers(0, 150)
         cargo = {
-            "containers": draw(st.integers(0, 40)),
-            "sensitive": draw(st.integers(0, 10)),
-            "vehicles": draw(st.integers(1 if personnel > 0 else 0, 25)),
+            "containers": pick.integers(0, 40),
+            "sensitive": pick.integers(0, 10),
+            "vehicles": pick.integers(1 if personnel > 0 else 0, 25),
         }
-        withdraw_h = 24 * draw(st.integers(1, 5))
-        if all_flyers_fly:
-            stay_h = 24 * draw(st.integers(3, 20))
-        else:
-            stay_h = draw(st.sampled_from([6, 24, 72, 240, 480]))
+        withdraw_h = 24 * pick.integers(1, 5)
+        stay_h = 24 * pick.integers(3, 20) if all_flyers_fly else pick.sampled_from([6, 24, 72, 240, 480])
         base: dict[str, Any] = {
             "kind": "base", "lat": 17.0 + i, "lon": 1.0 + i, "personnel": personnel,
-            "personnel_air_planned": draw(st.integers(0, personnel)),
+            "personnel_air_planned": pick.integers(0, personnel),
             "cargo": cargo, "withdraw_from": _day(withdraw_h), "leave_by": _day(withdraw_h + stay_h),
-            "loading": {"teams": draw(st.integers(1, 4)),
-                        "hours_per_truck_load": draw(st.sampled_from([0.5, 1.0, 3.0]))},
-            "destruction": {"teams": draw(st.integers(0, 3)),
-                            "lead_hours": draw(st.sampled_from([0.0, 24.0, 48.0]))},
+            "loading": {"teams": pick.integers(1, 4),
+                        "hours_per_truck_load": pick.sampled_from([0.5, 1.0, 3.0])},
+            "destruction": {"teams": pick.integers(0, 3),
+                            "lead_hours": pick.sampled_from([0.0, 24.0, 48.0])},
         }
         if all_flyers_fly:
-            seats = draw(st.integers(10, 60))
+            seats = pick.integers(10, 60)
             sorties = max(1, math.ceil(base["personnel_air_planned"] / seats))
-            base["airstrip"] = {"sorties_per_day": sorties + draw(st.integers(0, 2)),
+            base["airstrip"] = {"sorties_per_day": sorties + pick.integers(0, 2),
                                 "seats_per_sortie": seats,
-                                "cargo_units_per_sortie": draw(st.integers(0, 4))}
-        elif draw(st.booleans()):
-            base["airstrip"] = {"sorties_per_day": draw(st.integers(1, 3)),
-                                "seats_per_sortie": draw(st.integers(0, 60)),
-                                "cargo_units_per_sortie": draw(st.integers(0, 4))}
+                                "cargo_units_per_sortie": pick.integers(0, 4)}
+        elif pick.booleans():
+            base["airstrip"] = {"sorties_per_day": pick.integers(1, 3),
+                                "seats_per_sortie": pick.integers(0, 60),
+                                "cargo_units_per_sortie": pick.integers(0, 4)}
         else:
             base["personnel_air_planned"] = 0
-        if not all_flyers_fly and draw(st.booleans()):
+        if not all_flyers_fly and pick.booleans():
             base["early_exit"] = {"from": _day(withdraw_h),
-                                  "hazard_per_day": draw(st.sampled_from([0.0, 0.2, 1.0])),
-                                  "notice_hours": draw(st.sampled_from([0.0, 12.0, 48.0]))}
+                                  "hazard_per_day": pick.sampled_from([0.0, 0.2, 1.0]),
+                                  "notice_hours": pick.sampled_from([0.0, 12.0, 48.0])}
         sites[name] = base
         previous = name
-        n_segments = draw(st.integers(1, 3))
+        n_segments = pick.integers(1, 3)
         for j in range(n_segments - 1):
             wp = f"w{i}_{j}"
             waypoints[wp] = {"lat": 16.5 + 0.1 * i, "lon": 0.5 + 0.1 * j}
-            roads.append(_road(draw, previous, wp))
+            roads.append(_road(pick, previous, wp))
             previous = wp
-        roads.append(_road(draw, previous, "hub"))
-    served = draw(st.lists(st.sampled_from(base_names), min_size=0, max_size=n_bases, unique=True))
+        roads.append(_road(pick, previous, "hub"))
+    served = pick.subset(base_names)
     lifts = {}
     if served:
-        lifts["north"] = {"hub": "hub", "trucks": draw(st.integers(0, 15)),
-                          "escorts": draw(st.integers(0, 4)), "serves": served,
-                          "idle_check_hours": draw(st.sampled_from([6.0, 24.0]))}
+        lifts["north"] = {"hub": "hub", "trucks": pick.integers(0, 15),
+                          "escorts": pick.integers(0, 4), "serves": served,
+                          "idle_check_hours": pick.sampled_from([6.0, 24.0])}
     data: dict[str, Any] = {
         "name": "prop", "description": "random property-test scenario",
         "calendar": {"start": "2024-01-01T00:00", "deadline": "2024-03-01T00:00"},
         "cargo_classes": classes, "sites": sites, "waypoints": waypoints, "roads": roads,
-        "terrain": {"track": {"speed_kmh": draw(st.sampled_from([10.0, 25.0]))},
-                    "paved": {"speed_kmh": draw(st.sampled_from([40.0, 60.0]))}},
+        "terrain": {"track": {"speed_kmh": pick.sampled_from([10.0, 25.0])},
+                    "paved": {"speed_kmh": pick.sampled_from([40.0, 60.0])}},
         "threats": {"levels": levels, "effects": effects,
-                    "size_elasticity": draw(st.sampled_from([0.0, 0.5])),
+                    "size_elasticity": pick.sampled_from([0.0, 0.5]),
                     "reference_convoy_vehicles": 20},
         "mitigations": {"escort": {"ied_rate_factor": 0.5, "casualty_factor": 0.7},
                         "air_cover": {"ambush_rate_factor": 0.3, "speed_factor": 1.2}},
-        "air_cover": {"p_grant": draw(st.sampled_from([0.0, 0.5, 1.0]))},
+        "air_cover": {"p_grant": pick.sampled_from([0.0, 0.5, 1.0])},
         "fleet": {"lifts": lifts},
-        "convoy": {"max_vehicles": draw(st.integers(3, 30)),
-                   "escorts_per_convoy": draw(st.integers(0, 2)),
-                   "min_spacing_hours": draw(st.sampled_from([0.0, 1.0, 4.0])),
-                   "daylight_only": draw(st.booleans()),
-                   "final_convoy_escorted": draw(st.booleans()),
-                   "final_convoy_armoured": draw(st.booleans())},
+        "convoy": {"max_vehicles": pick.integers(3, 30),
+                   "escorts_per_convoy": pick.integers(0, 2),
+                   "min_spacing_hours": pick.sampled_from([0.0, 1.0, 4.0]),
+                   "daylight_only": pick.booleans(),
+                   "final_convoy_escorted": pick.booleans(),
+                   "final_convoy_armoured": pick.booleans()},
         "run": {"seed": 3, "replications": 5},
     }
     if all_flyers_fly:
         data["flights"] = {"p_grant": 1.0, "retry_hours": 24.0,
                            "decision_delay_hours": {"mean": 0.0}}
     else:
-        data["flights"] = _authorization(draw)
-    road = _authorization(draw)
-    road["required"] = draw(st.booleans())
+        data["flights"] = _authorization(pick)
+    road = _authorization(pick)
+    road["required"] = pick.booleans()
     data["road_movements"] = road
     return data
 
 
-def _road(draw: st.DrawFn, a: str, b: str) -> dict[str, Any]:
-    return {"from": a, "to": b, "km": draw(st.sampled_from([5.0, 40.0, 150.0])),
-            "terrain": draw(st.sampled_from(["track", "paved"])),
-            "threat": draw(st.sampled_from(["low", "high"])), "cleared": draw(st.booleans())}
+def _road(pick: Pick, a: str, b: str) -> dict[str, Any]:
+    return {"from": a, "to": b, "km": pick.sampled_from([5.0, 40.0, 150.0]),
+            "terrain": pick.sampled_from(["track", "paved"]),
+            "threat": pick.sampled_from(["low", "high"]), "cleared": pick.booleans()}

@@ -54,15 +54,16 @@ def table(plan: BlockPlan, tally: Tally, exit_hours: np.ndarray, first: int, cou
     """The first ``count`` replications as a per-base table."""
     exits = tally.exits
     n_bases = len(plan.bases)
+    by_name = np.argsort(np.array(plan.bases, dtype=str), kind="stable")  # rows come out sorted: no re-sort
 
     def flat(a: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray(a[:count]).reshape(-1)
+        return np.ascontiguousarray(np.asarray(a)[:count][:, by_name]).reshape(-1)
 
     last = np.where(np.isfinite(tally.last_arrival_hours), tally.last_arrival_hours, exit_hours)
     cols: dict[str, object] = {
         "point": np.full(count * n_bases, point, dtype=np.int64),
         "replication": np.repeat(np.arange(first, first + count, dtype=np.int64), n_bases),
-        "base": np.tile(np.array(plan.bases, dtype=object), count),
+        "base": np.tile(np.array(plan.bases, dtype=object)[by_name], count),
         "forced_early": flat(np.asarray(exits.forced)),
         "exit_hours": flat(exit_hours),
         "leave_by_hours": flat(exits.leave_by_hours),
@@ -75,4 +76,4 @@ def table(plan: BlockPlan, tally: Tally, exit_hours: np.ndarray, first: int, cou
     for c in plan.sc.cargo_classes:
         for f in FATES:
             cols[f"cargo_{c}_{f}"] = flat(tally.fates.get((c, f), zero))
-    return outcomes.finish_bases(plan.sc, pd.DataFrame(cols))
+    return outcomes.finish_bases(plan.sc, cols, presorted=True)

@@ -69,17 +69,24 @@ class OccupantArrays:
         kind = [CONTRACTORS if vt.crew_kind == "contractor" else (BASE_CREW if s < base_sets else OTHER_CREW)
                 for vt, s in zip(types, occ.source, strict=True)]
         z = np.zeros(m, dtype=np.int64)
+        counts = np.stack([np.broadcast_to(c, (m,)) for c in occ.counts]).astype(np.int64)
+        keep = np.flatnonzero(counts.any(axis=1))  # groups empty in every row never matter
+        counts = counts[keep]
+
+        def per_group(values: list, dtype: type) -> np.ndarray:
+            return np.array(values, dtype=dtype)[keep]
+
         return cls(
-            counts=np.stack([np.broadcast_to(c, (m,)) for c in occ.counts]).astype(np.int64),
-            crew=np.array(occ.crew, dtype=np.int64),
-            passengers=np.stack([np.broadcast_to(p, (m,)) for p in occ.passengers]).astype(np.int64),
-            source=np.array(occ.source, dtype=np.int64), kind=np.array(kind, dtype=np.int64),
-            p_destroyed=np.array([p.p_destroyed for p in prot]), p_killed=np.array([p.p_killed for p in prot]),
-            p_wounded=np.array([p.p_wounded for p in prot]),
-            vulnerability=np.array([vt.vulnerability for vt in types], dtype=float),
-            tows=np.array([vt.tows for vt in types], dtype=np.int64),
-            speed=np.array([vt.speed_factor for vt in types], dtype=float),
-            escort=np.array([vt.escort for vt in types], dtype=bool),
+            counts=counts, crew=per_group(occ.crew, np.int64),
+            passengers=np.stack([np.broadcast_to(p, (m,)) for p in occ.passengers]).astype(np.int64)[keep],
+            source=per_group(occ.source, np.int64), kind=per_group(kind, np.int64),
+            p_destroyed=per_group([p.p_destroyed for p in prot], float),
+            p_killed=per_group([p.p_killed for p in prot], float),
+            p_wounded=per_group([p.p_wounded for p in prot], float),
+            vulnerability=per_group([vt.vulnerability for vt in types], float),
+            tows=per_group([vt.tows for vt in types], np.int64),
+            speed=per_group([vt.speed_factor for vt in types], float),
+            escort=per_group([vt.escort for vt in types], bool),
             wounded=np.zeros((KINDS, m), dtype=np.int64), killed=np.zeros((KINDS, m), dtype=np.int64),
             towing=np.zeros(m, dtype=bool), towed=z.copy(), destroyed=z.copy(), damaged=z.copy(),
             repaired=z.copy(), abandoned=z.copy(), spent=z.copy())
@@ -105,39 +112,31 @@ class OccupantArrays:
 def hit_order(rng: np.random.Generator, avail: np.ndarray, weights: np.ndarray, hits: np.ndarray) -> np.ndarray:
     """The groups of up to ``hits`` vehicles picked one after another, each with probability
     proportional to its group's weight among the vehicles not yet picked (MODEL.md §11 step 2),
-    as (rows, max hits) group indices in order of picking, -1 for none.
-
-    Every vehicle races an exponential clock of rate ``weight``; the order in which the clocks ring
-    is the order of successive weighted picks without replacement. Only the first ``max hits`` rings
-    of each group can matter: they are cumulative sums of exponential gaps of rate ``(left) · weight``.
-    A vehicle of weight 0 is never picked (the SimPy engine's pick stops when the weights left sum
-    to 0). ``avail`` is (groups, rows), ``weights`` (groups,).
-    """
+    as (rows, max hits) group indices in order of picking, -1 for none. A vehicle of weight 0 is
+    never picked: picking stops when the weights left sum to 0. ``avail`` is (groups, rows),
+    ``weights`` (groups,). Each pass works on the rows with a pick left, over the groups that can be
+    hit somewhere (``rules.pick_group`` on a (rows, groups) table)."""
     k = int(hits.max(initial=0))
     m = avail.shape[1]
-    if k == 0 or m == 0:
-        return np.full((m, k), -1, dtype=np.int64)
-    some = np.flatnonzero(hits > 0)
-    if some.size < m:  # only rows with hits race
-        out = np.full((m, k), -1, dtype=np.int64)
-        out[some] = hit_order(rng, avail[:, some], weights, hits[some])
+    out = np.full((m, k), -1, dtype=np.int64)
+    live = np.flatnonzero((weights > 0) & avail.any(axis=1))
+    if k == 0 or live.size == 0:
         return out
-    live = np.flatnonzero((weights > 0) & avail.any(axis=1))  # groups that can be hit in some row
-    if live.size == 0:
-        return np.full((m, k), -1, dtype=np.int64)
-    if live.size == 1:  # one group: its vehicles in any order
-        n = np.minimum(hits, avail[live[0]])
-        return np.where(np.arange(k)[None, :] < n[:, None], live[0], -1)
-    n_groups = live.size
-    left = avail[live].T[:, :, None] - np.arange(k)[None, None, :]  # (rows, groups, k): vehicles left at each ring
-    rate = np.where(left > 0, left * weights[live][None, :, None], 0.0)
-    with np.errstate(divide="ignore"):
-        gaps = rng.standard_exponential((m, n_groups, k)) / rate
-    rings = np.cumsum(gaps, axis=2).reshape(m, n_groups * k)
-    order = np.argsort(rings, axis=1, kind="stable")[:, :k]
-    first = np.take_along_axis(rings, order, axis=1)
-    picked = np.isfinite(first) & (np.arange(k)[None, :] < hits[:, None])
-    return np.where(picked, live[order // k], -1)
+    left = avail[live].T.copy()  # (rows, live groups)
+    w = weights[live]
+    a = np.flatnonzero(hits > 0)
+    for j in range(k):
+        cum = np.cumsum(left[a] * w, axis=1)
+        total = cum[:, -1]
+        g = np.minimum((cum <= (rng.random(a.size) * total)[:, None]).sum(axis=1), live.size - 1)
+        ok = total > 0
+        a, g = a[ok], g[ok]
+        out[a, j] = live[g]
+        left[a, g] -= 1
+        a = a[hits[a] > j + 1]
+        if a.size == 0:
+            break
+    return out
 
 
 def _casualties(occ: OccupantArrays, rng: np.random.Generator, g: np.ndarray, r: np.ndarray, fc: np.ndarray) -> None:
@@ -255,16 +254,19 @@ def breakdowns(occ: OccupantArrays, rows: np.ndarray, n: np.ndarray, p_repair: f
     else it leaves its group and is towed or abandoned. A repaired breakdown changes nothing the
     next one sees, so only the unrepaired are picked, one after another (``hit_order`` with every
     weight 1). Returns the repair hours per row."""
-    k = int(n.max(initial=0))
     avail = occ.counts[:, rows]
     total = avail.sum(axis=0)
-    trials = np.arange(k)[None, :] < n[:, None]
-    fixed = trials & (effects.random((rows.size, k)) < p_repair)
-    unrepaired = trials & ~fixed
-    before: np.ndarray = np.cumsum(unrepaired, axis=1) - unrepaired  # unrepaired breakdowns before each one
-    happens = trials & (before < total[:, None])  # a vehicle is left to break down
-    n_fixed = (fixed & happens).sum(axis=1)
-    n_unrep = (unrepaired & happens).sum(axis=1)
+    n_unrep = effects.binomial(n, 1.0 - p_repair)
+    n_fixed = n - n_unrep
+    short = np.flatnonzero(n > total)  # rare: vehicles may run out, so the order of the trials matters
+    if short.size:
+        k = int(n[short].max())
+        trials = np.arange(k)[None, :] < n[short, None]
+        unrepaired = trials & (effects.random((short.size, k)) >= p_repair)
+        before: np.ndarray = np.cumsum(unrepaired, axis=1) - unrepaired  # unrepaired breakdowns before each one
+        happens = trials & (before < total[short, None])  # a vehicle is left to break down
+        n_fixed[short] = (trials & ~unrepaired & happens).sum(axis=1)
+        n_unrep[short] = (unrepaired & happens).sum(axis=1)
     occ.damaged[rows] += n_fixed + n_unrep
     occ.repaired[rows] += n_fixed
     if n_unrep.any():
@@ -296,27 +298,35 @@ class Evacuated:
 def evacuate(sc: Scenario, records: list[tuple[np.ndarray, np.ndarray]], arrival: np.ndarray,
              medevac: np.random.Generator, wounds: np.random.Generator) -> Evacuated:
     """``records``: per segment driven, in order, the middle time ``t_e`` (m,) and the wounded by kind
-    (KINDS, m). One medevac chain per segment with wounded, then per kind the deaths of wounds."""
+    (KINDS, m). One medevac chain per segment with wounded, then per kind the deaths of wounds. The
+    chains of every segment of the leg are run together (they are independent)."""
     m = arrival.size
     out = Evacuated(np.zeros((KINDS, m), dtype=np.int64), np.zeros((KINDS, m), dtype=np.int64),
                     np.zeros(m, dtype=np.int64), np.zeros(m, dtype=np.int64))
+    rows, times, hurt = [], [], []
     for t_e, wounded in records:
         a = np.flatnonzero(wounded.sum(axis=0) > 0)
-        if a.size == 0:
-            continue
-        te = t_e[a]
-        delay = arrival[a] - te
-        granted = np.zeros(a.size, dtype=bool)
-        if sc.medevac is not None:
-            ch = rules.chain(sc, sc.medevac, medevac, te, arrival[a])
-            granted = ch.status == rules.GRANTED
-            out.requests[a] += ch.n_requests
-            out.granted[a] += granted
-            delay = np.where(granted, ch.time_hours - te + sc.medevac.flight_hours, delay)
-        p = rules.dow_probability(sc, delay)
-        for kind in range(KINDS):
-            w = wounded[kind, a]
-            d = wounds.binomial(w, p) if sc.died_of_wounds is not None else np.zeros(a.size, dtype=np.int64)
-            out.deaths[kind, a] += d
-            out.flown[kind, a] += np.where(granted, w - d, 0)
+        rows.append(a)
+        times.append(t_e[a])
+        hurt.append(wounded[:, a])
+    a = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    if a.size == 0:
+        return out
+    te = np.concatenate(times)
+    wounded = np.concatenate(hurt, axis=1)
+    delay = arrival[a] - te
+    granted = np.zeros(a.size, dtype=bool)
+    if sc.medevac is not None:
+        ch = rules.chain(sc, sc.medevac, medevac, te, arrival[a])
+        granted = ch.status == rules.GRANTED
+        np.add.at(out.requests, a, ch.n_requests)
+        np.add.at(out.granted, a, granted.astype(np.int64))
+        delay = np.where(granted, ch.time_hours - te + sc.medevac.flight_hours, delay)
+    if sc.died_of_wounds is not None:
+        deaths = wounds.binomial(wounded, rules.dow_probability(sc, delay)[None, :])
+    else:
+        deaths = np.zeros_like(wounded)
+    for kind in range(KINDS):
+        np.add.at(out.deaths[kind], a, deaths[kind])
+        np.add.at(out.flown[kind], a, np.where(granted, wounded[kind] - deaths[kind], 0))
     return out
