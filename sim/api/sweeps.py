@@ -166,13 +166,17 @@ def sensitivity(
     results_root: str | Path | None = None,
     progress: bool = False,
     simulate: Simulate | None = None,
+    budget_hours: float | None = None,
+    force: bool = False,
 ) -> sens.SensitivityResult:
     """Sobol (first and total order) or Morris (elementary effects) indices of ``metric``: the
-    design's points swept with common random numbers (mean of ``metric`` per point)."""
+    design's points swept with common random numbers (mean of ``metric`` per point). The sweep is
+    refused before it starts when its cost estimate exceeds ``budget_hours`` unless ``force``."""
     sens.check(method, parameters, n)
     unit, points = sens.design(method, parameters, n, design_seed)
     res = sweep(scenario, points, replications=replications, engine=engine, seed=seed, executor=executor,
                 out=out, results_root=results_root, progress=progress, metrics=[metric], simulate=simulate,
+                budget_hours=budget_hours, force=force,
                 extra={"sensitivity": {"method": method, "metric": metric, "n": n, "design_seed": design_seed}})
     result = sens.indices(method, parameters, unit, res, metric, design_seed)
     if res.path is not None:

@@ -88,6 +88,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
             replications=args.replications if args.replications is not None else spec.spec.replications,
             engine=args.engine or spec.spec.engine, seed=args.seed, design_seed=spec.spec.seed, executor=ex,
             out=args.out, results_root=None if args.out else args.results_root, progress=show_progress(args),
+            budget_hours=args.budget_hours, force=args.force,
         )
     write_outputs(res.sweep.path, args)
     if args.quiet:

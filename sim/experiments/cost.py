@@ -17,6 +17,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from sim.model import rules
 from sim.model.schema import Authorization, Scenario
 
@@ -55,8 +57,11 @@ class Work:
     round_checks: float
     """Lift rounds (idle ones included) × bases served."""
     hit_draws: float = 0.0
-    """Vehicles hit as drawn per event before the cap at the convoy's vehicles, × occupancy groups:
-    the batch engine's hit sequence of a segment is that long (rows × groups × hits)."""
+    """Vehicles hit per segment (at most the convoy's vehicles + 1) × occupancy groups, plus the
+    segment's events: the batch engine's hit table of a segment (rows × groups × hits)."""
+    rounds: float = 0.0
+    """Lift rounds (idle ones included): the batch engine chooses every round's target over all the
+    bases a lift serves in a few array passes (the element work is ``round_checks``)."""
 
     @property
     def units(self) -> float:
@@ -124,20 +129,20 @@ def _leg_work(sc: Scenario, segments: list, n: float) -> tuple[float, float, flo
     events = draws = 0.0
     groups = 3.0 * max(1, len(sc.vehicle_types))
     for seg in segments:
-        ied, amb, bd = (float(x) for x in rules.segment_means(sc, seg, n, f))
+        ied, amb, bd = (float(x) for x in rules.segment_means(sc, seg, np.asarray(n), f))
         delay = (ied * (eff.ied.delay_hours.mean + eff.ied.repair_hours.mean)
                  + amb * (eff.ambush.delay_hours.mean + eff.ambush.repair_hours.mean)
                  + bd * (eff.breakdown.delay_hours.mean + eff.breakdown.repair_hours.mean))
-        drive = float(rules.drive_hours(sc, seg, n, f))
+        drive = float(rules.drive_hours(sc, seg, np.asarray(n), f))
         halted = delay + (drive + delay) * night / max(1.0 - night, 1e-9)
         rate = sc.threats.levels[seg.threat].stationary_attack_rate_per_hour
-        stat = float(rules.capped_mean(rate * halted * f["ambush"]))
+        stat = float(rules.stationary_mean(rate, halted, f["ambush"]))
         events += ied * (1.0 + hit_ied) + amb * (1.0 + hit_amb) + bd * 2.0 + stat * (1.0 + hit_st)
         if people:
             hits = f["vehicle"] * (ied * eff.ied.vehicles_hit.mean + amb * eff.ambush.vehicles_hit.mean
                                    + stat * eff.stationary.vehicles_hit.mean)
-            # the batch engine's hits of a segment: (rows, groups, hits) races, (rows, hits, events) lookups
-            draws += groups * hits + hits * (ied + amb + stat)
+            # the batch engine's hits of a segment: picks capped at the vehicles (+ 1), events looked up
+            draws += groups * min(hits, n + 1.0) + ied + amb + stat
     return float(len(segments)), events, draws
 
 
@@ -148,7 +153,7 @@ def work(sc: Scenario) -> Work:
     rts = routes(sc)
     big, q = sc.convoy.max_vehicles, sc.convoy.escorts_per_convoy
     lift_of = {b: lift for lift in sc.fleet.lifts.values() for b in lift.serves}
-    segs = events = tries = checks = draws = 0.0
+    segs = events = tries = checks = draws = lift_rounds = 0.0
     medevac = sc.medevac
     rounds_of: dict[int, float] = {}
     for name, b in sc.bases.items():
@@ -199,25 +204,26 @@ def work(sc: Scenario) -> Work:
         wait = max(sc.hours(b.withdraw_from) for b in served) - start
         flights = any(b.airstrip is not None for b in served)
         idle = (max(last - start, 0.0) if flights else max(wait, 0.0)) / lift.idle_check_hours
-        rounds = rounds_of.get(id(lift), 0.0) + idle + 1.0
-        checks += rounds * len(served)
+        n_rounds = rounds_of.get(id(lift), 0.0) + idle + 1.0
+        checks += n_rounds * len(served)
+        lift_rounds += n_rounds
         if rules.lift_needs_authorization(sc, lift):
-            tries += rounds * expected_tries(sc.road_movements, last - start)
-    return Work(segs, events, tries, checks, draws)
+            tries += n_rounds * expected_tries(sc.road_movements, last - start)
+    return Work(segs, events, tries, checks, draws, lift_rounds)
 
 
 def estimate(scenarios: list[Scenario], engine: str, replications: int) -> Estimate:
     """CPU seconds of ``replications`` replications of each of ``scenarios`` with ``engine``."""
     works = [work(sc) for sc in scenarios]
     total = Work(*(sum(getattr(w, f) for w in works) / len(works)
-                   for f in ("segments", "events", "tries", "round_checks", "hit_draws")))
+                   for f in ("segments", "events", "tries", "round_checks", "hit_draws", "rounds")))
     seconds = 0.0
     for w in works:
         if engine == "des":
             seconds += replications * (DES_SECONDS_PER_REPLICATION + DES_SECONDS_PER_UNIT * w.units)
         else:
             blocks = math.ceil(replications / BLOCK)
-            structural = w.segments + TRY_WEIGHT * w.tries + w.round_checks + min(w.events, 50.0)
+            structural = w.segments + TRY_WEIGHT * w.tries + w.rounds + min(w.events, 50.0)
             rows = w.units + w.hit_draws
             seconds += blocks * (BATCH_SECONDS_PER_BLOCK + BATCH_SECONDS_PER_PASS * structural
                                  + BLOCK * BATCH_SECONDS_PER_ROW_UNIT * rows)

@@ -56,9 +56,13 @@ def test_fifty_million_des_replications_are_refused_with_the_estimate(kidal):
 
 
 def test_budget_and_force_override(kidal):
-    big = resolve("k.yaml", kidal, "des", 50_000_000, budget_hours=1e5)
+    # batch: a few CPU-hours in ~50k blocks, so the plan is quick to make (des plans hold a unit per replication)
+    n = 200_000_000
+    with pytest.raises(ScenarioError, match="--budget"):
+        one_arm(kidal, resolve("k.yaml", kidal, "batch", n))
+    big = resolve("k.yaml", kidal, "batch", n, budget_hours=1e5)
     assert one_arm(kidal, big).tasks
-    forced = resolve("k.yaml", kidal, "des", 50_000_000, force=True)
+    forced = resolve("k.yaml", kidal, "batch", n, force=True)
     assert one_arm(kidal, forced).tasks
     with pytest.raises(ScenarioError, match="budget"):
         resolve("k.yaml", kidal, "des", 10, budget_hours=-1)
@@ -108,7 +112,8 @@ def test_poisson_count_of_a_huge_mean_is_capped():
 def test_extreme_cases_are_refused_or_cheap():
     """Each reproduced case: refused up front, or estimated well inside the budget."""
     for name, build in extremes.CASES.items():
-        sc = validate(build())
+        # 200 bases here (routing 1,000 takes seconds; the slow test below runs the 1,000)
+        sc = validate(extremes.many_bases(200) if name == "bases1000" else build())
         for engine in ENGINES:
             est = cost.estimate([sc], engine, 10)
             assert est.cpu_seconds < 1e7, (name, engine)
@@ -185,3 +190,14 @@ def test_extreme_valid_scenarios_end_or_are_refused(raw, engine):
 def test_run_settings_keep_their_defaults():
     s = RunSettings("batch", 10, 0)
     assert s.budget_hours is None and not s.force
+
+
+def test_sensitivity_passes_the_budget_through(tmp_path, capsys):
+    from sim.cli.main import main
+
+    spec = KIDAL.parent / "sweeps" / "kidal_sensitivity.yaml"  # 384 points
+    code = main(["sensitivity", str(spec), "-n", "2", "--engine", "des", "--budget", "0.0001",
+                 "--results-root", str(tmp_path / "r")])
+    err = capsys.readouterr().err
+    assert code == 2 and "over the budget" in err and "Traceback" not in err
+    assert not (tmp_path / "r").exists() or not list((tmp_path / "r").iterdir())

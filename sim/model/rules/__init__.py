@@ -77,13 +77,14 @@ from .road import (
     escort_share_one,
     segment_means,
     size_factor,
+    stationary_mean,
 )
 
 __all__ = [
     "Occupancy", "base_crews", "base_seats", "casualty_probabilities", "convoy_passengers", "dow_probability",
     "final_convoy_groups_vec", "people_model", "pick_group", "pick_group_one", "seat", "seat_one",
     "seat_vehicles", "seating_order",
-    "MAX_EVENTS_PER_SEGMENT", "MAX_FACTOR", "capped_mean",
+    "MAX_EVENTS_PER_SEGMENT", "MAX_FACTOR", "capped_mean", "stationary_mean",
     "CANCELLED", "GAVE_UP", "GRANTED", "POISSON_INVERSION_MAX", "ChainOutcomes", "Clock", "Exit", "ExitPlan",
     "PGrant", "Sortie", "active_factors", "advance", "chain", "class_order", "convoys_per_round",
     "convoys_per_round_one", "count_one", "count_sum", "day_index", "delay_sum", "destroy_left",

@@ -40,6 +40,13 @@ def capped_mean(mean: np.ndarray | float) -> np.ndarray:
     return np.minimum(np.asarray(mean, dtype=float), MAX_EVENTS_PER_SEGMENT)
 
 
+def stationary_mean(rate: np.ndarray | float, halted_hours: np.ndarray | float,
+                    f_ambush: np.ndarray | float) -> np.ndarray:
+    """Expected stationary attacks on a convoy halted ``halted_hours`` on one segment (MODEL.md
+    §13): rate × hours × ``F_ambush``, at most ``MAX_EVENTS_PER_SEGMENT`` (MODEL.md, Bounds)."""
+    return capped_mean(np.asarray(rate, dtype=float) * halted_hours * f_ambush)
+
+
 FACTORS: tuple[tuple[str, str], ...] = (
     ("ied", "ied_rate_factor"),
     ("ambush", "ambush_rate_factor"),
