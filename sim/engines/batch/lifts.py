@@ -38,11 +38,11 @@ class LiftRun:
         """Position of each base (global index) among the served ones, -1 if not served."""
         self.position[self.bidx] = np.arange(self.bidx.size)
         served = [flights[b] for b in self.bidx]
-        self.gave_up = {c: _Columns.of([f.gave_up_hours.get(c) for f in served], n_reps=tally.n_reps,
+        self.gave_up = {c: _ServedColumns.of([f.gave_up_hours.get(c) for f in served], n_reps=tally.n_reps,
                                        units=[f.gave_up_units.get(c) for f in served])
                         for c in plan.truck_classes}
         """Each class's cargo sorties of all served bases side by side (for ``pool`` over bases)."""
-        self.resolved = _Columns.of([f.cargo_resolved_hours for f in served], n_reps=tally.n_reps)
+        self.resolved = _ServedColumns.of([f.cargo_resolved_hours for f in served], n_reps=tally.n_reps)
         """The cargo chains' resolution times of all served bases side by side."""
 
     # ------------------------------------------------------------ pools and targets
@@ -209,7 +209,7 @@ class LiftRun:
         return end
 
 
-class _Columns:
+class _ServedColumns:
     """Per-replication columns of several bases side by side (``hours`` (R, all columns), base
     ``i``'s columns ``start[i]:start[i + 1]``), with optional units per column: the sums over each
     base's columns whose hour is at most (``sums``) or after (``counts``) a time, for every base at
@@ -220,7 +220,7 @@ class _Columns:
 
     @classmethod
     def of(cls, blocks: list[np.ndarray | None], n_reps: int,
-           units: list[np.ndarray | None] | None = None) -> _Columns:
+           units: list[np.ndarray | None] | None = None) -> _ServedColumns:
         widths = [0 if x is None else int(x.shape[1]) for x in blocks]
         total = int(np.sum(widths))
         hours = (np.concatenate([x for x in blocks if x is not None and x.shape[1]], axis=1)
