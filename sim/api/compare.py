@@ -19,7 +19,7 @@ from sim.experiments.compare import (
 from sim.experiments.execution import execute
 from sim.experiments.executors import Executor, Simulate
 from sim.experiments.progress import progress_bar
-from sim.experiments.settings import resolve
+from sim.experiments.settings import resolve, with_budget
 from sim.experiments.sweep import check_metrics
 from sim.model.schema import Scenario
 from sim.store.runstore import RunStore, recorded
@@ -38,6 +38,8 @@ def compare(
     out: str | Path | None = None,
     results_root: str | Path | None = None,
     design: dict[str, Any] | None = None,
+    budget_hours: float | None = None,
+    force: bool = False,
 ) -> CompareResult:
     """Paired comparison with common random numbers, and the same with independent streams.
 
@@ -50,6 +52,7 @@ def compare(
     where = None if isinstance(baseline, Scenario) else str(baseline)
     settings = resolve(where, base, engine, replications, seed)
     ms = check_metrics(list(metrics or COMPARE_METRICS), base, where)
+    settings = with_budget(settings, budget_hours, force)
     plan = compare_plan(base, var, settings)
     store = None
     if writes(out, results_root):

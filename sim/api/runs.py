@@ -19,7 +19,7 @@ from sim.experiments.execution import execute
 from sim.experiments.executors import Executor
 from sim.experiments.plan import one_arm
 from sim.experiments.progress import progress_bar
-from sim.experiments.settings import resolve, whole
+from sim.experiments.settings import resolve, whole, with_budget
 from sim.experiments.summaries import summarize
 from sim.model.outcomes import finish_bases, roll_up
 from sim.model.schema import Scenario
@@ -69,18 +69,23 @@ def run(
     overrides: Overrides = None,
     resume: str | Path | None = None,
     extra: dict[str, Any] | None = None,
+    budget_hours: float | None = None,
+    force: bool = False,
 ) -> RunResult:
     """Run ``replications`` replications (default: the scenario's ``run`` block) with ``engine``
     (default ``DEFAULT_ENGINE``). Writes a results folder only with ``out`` or ``results_root``.
     Bad input raises ``ScenarioError`` before any folder is made. ``resume=<folder>`` finishes an
     interrupted run of the same scenario: engine, replications and seed come from its manifest,
-    finished parts are not run again. ``extra``: more to record in the manifest."""
+    finished parts are not run again. ``extra``: more to record in the manifest. A run whose cost estimate
+    exceeds ``budget_hours`` CPU-hours (default ``cost.DEFAULT_BUDGET_HOURS``) is refused before it
+    starts unless ``force``."""
     sc, file = resolve_scenario(scenario, overrides)
     store: RunStore | None = None
     if resume is not None:
         store, settings = reopen(resume, "run", engine, replications, seed, scenario=sc, scenario_file=file)
     else:
         settings = resolve(file, sc, engine, replications, seed)
+    settings = with_budget(settings, budget_hours, force)
     plan = one_arm(sc, settings)
     if store is None and writes(out, results_root):
         store = RunStore.create(results_root, sc, "run", settings.engine, settings.seed, settings.replications,

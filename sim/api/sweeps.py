@@ -19,7 +19,7 @@ from sim.experiments.designs import Design, Parameter
 from sim.experiments.execution import execute
 from sim.experiments.executors import Executor, Simulate
 from sim.experiments.progress import progress_bar
-from sim.experiments.settings import resolve
+from sim.experiments.settings import resolve, with_budget
 from sim.experiments.specs import load_sweep
 from sim.experiments.sweep import (
     SweepResult,
@@ -51,6 +51,8 @@ def sweep(
     chunk_replications: int | None = None,
     simulate: Simulate | None = None,
     extra: dict[str, Any] | None = None,
+    budget_hours: float | None = None,
+    force: bool = False,
 ) -> SweepResult:
     """Run ``replications`` of every point of ``design`` with common random numbers.
 
@@ -77,6 +79,7 @@ def sweep(
         raw, base, where = scenario_source(scenario)
         points = as_design(design).points()
         settings = resolve(where, base, engine, replications, seed)
+    settings = with_budget(settings, budget_hours, force)
     metric_list = check_metrics(metrics, base, where)
     plan = sweep_plan(raw, points, settings, where, chunk_replications)
     if store is None and writes(out, results_root):
@@ -163,13 +166,17 @@ def sensitivity(
     results_root: str | Path | None = None,
     progress: bool = False,
     simulate: Simulate | None = None,
+    budget_hours: float | None = None,
+    force: bool = False,
 ) -> sens.SensitivityResult:
     """Sobol (first and total order) or Morris (elementary effects) indices of ``metric``: the
-    design's points swept with common random numbers (mean of ``metric`` per point)."""
+    design's points swept with common random numbers (mean of ``metric`` per point). The sweep is
+    refused before it starts when its cost estimate exceeds ``budget_hours`` unless ``force``."""
     sens.check(method, parameters, n)
     unit, points = sens.design(method, parameters, n, design_seed)
     res = sweep(scenario, points, replications=replications, engine=engine, seed=seed, executor=executor,
                 out=out, results_root=results_root, progress=progress, metrics=[metric], simulate=simulate,
+                budget_hours=budget_hours, force=force,
                 extra={"sensitivity": {"method": method, "metric": metric, "n": n, "design_seed": design_seed}})
     result = sens.indices(method, parameters, unit, res, metric, design_seed)
     if res.path is not None:

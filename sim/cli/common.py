@@ -63,6 +63,9 @@ def add_run_args(p: argparse.ArgumentParser, per_point: bool = False) -> None:
     p.add_argument("-n", "--replications", type=int, metavar="N",
                    help="replications" + (" per point" if per_point else "") + " (default: the scenario's run block)")
     p.add_argument("--seed", type=int, metavar="S", help="root seed (default: the scenario's run block)")
+    p.add_argument("--budget", type=float, metavar="HOURS", dest="budget_hours",
+                   help="refuse to start when the estimated CPU time exceeds HOURS CPU-hours (default 2)")
+    p.add_argument("--force", action="store_true", help="run whatever the estimated CPU time (not recorded: give it again with --resume)")
 
 
 def add_parallel_args(p: argparse.ArgumentParser) -> None:

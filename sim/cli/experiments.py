@@ -44,7 +44,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     fields: dict[str, Any] = {}
     with executor(args) as ex:
         if args.resume:  # the manifest holds the settings; only explicit flags are checked against it
-            res = sweep(None, None, replications=args.replications, engine=args.engine, seed=args.seed,
+            res = sweep(None, None, replications=args.replications, budget_hours=args.budget_hours, force=args.force,
+                        engine=args.engine, seed=args.seed,
                         executor=ex, resume=args.resume, progress=show_progress(args))
         else:
             spec = load_sweep(args.file)
@@ -55,7 +56,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             where = None if args.out else args.results_root
             if not ov:
                 with recording(fields):
-                    res = sweep_file(args.file, replications=args.replications, engine=args.engine, seed=args.seed,
+                    res = sweep_file(args.file, replications=args.replications, budget_hours=args.budget_hours,
+                                     force=args.force, engine=args.engine, seed=args.seed,
                                      executor=ex, out=args.out, results_root=where, progress=show_progress(args))
             else:  # the overrides apply to the sweep's scenario, under every point of its design
                 sc = load_scenario(spec.scenario, ov)
@@ -66,6 +68,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                                 engine=args.engine or spec.spec.engine,
                                 seed=args.seed if args.seed is not None else spec.spec.seed,
                                 metrics=spec.spec.metrics, executor=ex, out=args.out, results_root=where,
+                                budget_hours=args.budget_hours, force=args.force,
                                 progress=show_progress(args))
     if fields:
         record(res.path, fields)
@@ -146,7 +149,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
               "variant_overrides": json.loads(json.dumps(var_ov, default=str)),
               "override_files": list(args.set_files), "variant_files": vfiles, "warnings": warnings}
     with recording(fields), executor(args) as ex:
-        res = compare(base, var, replications=args.replications, engine=args.engine, seed=args.seed,
+        res = compare(base, var, replications=args.replications, budget_hours=args.budget_hours, force=args.force,
+                      engine=args.engine, seed=args.seed,
                       metrics=metrics, executor=ex, progress=show_progress(args), out=args.out,
                       results_root=None if args.out else args.results_root, design=design)
     record(res.path, fields)
@@ -173,6 +177,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
             replications=args.replications if args.replications is not None else spec.spec.replications,
             engine=args.engine or spec.spec.engine, seed=args.seed, design_seed=spec.spec.seed, executor=ex,
             out=args.out, results_root=None if args.out else args.results_root, progress=show_progress(args),
+            budget_hours=args.budget_hours, force=args.force,
         )
     if args.label:
         from sim.cli.inputs import record

@@ -94,7 +94,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     fields = inputs_record(args, ov, warnings)
     with recording(fields), executor(args) as ex:
         res = run(
-            args.file, engine=args.engine, replications=args.replications, seed=args.seed,
+            args.file, engine=args.engine, replications=args.replications, budget_hours=args.budget_hours, force=args.force, seed=args.seed,
             out=args.out, results_root=None if args.out else args.results_root, progress=show_progress(args),
             executor=ex, overrides=ov, resume=args.resume,
         )

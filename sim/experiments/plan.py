@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sim.engines.dispatch import Unit, units
-from sim.experiments.settings import RunSettings
+from sim.experiments.settings import RunSettings, check_budget
 from sim.model.schema import Scenario
 
 DES_CHUNK_REPLICATIONS = 50
@@ -99,7 +99,9 @@ def part_id(point: int, chunk: tuple[Unit, ...]) -> str:
 
 
 def make_plan(arms: Sequence[Arm], settings: RunSettings, chunk_replications: int | None = None) -> Plan:
-    """Every chunk of every arm, arm-major."""
+    """Every chunk of every arm, arm-major. Refused (``ScenarioError``) when the cost estimate of all
+    arms exceeds the settings' budget (``settings.check_budget``)."""
+    check_budget([a.scenario for a in arms], settings)
     cs = chunks(settings.engine, settings.replications, chunk_replications)
     points = [a.point for a in arms]
     if len(set(points)) != len(points):

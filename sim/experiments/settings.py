@@ -4,6 +4,8 @@ setting (the CLI exits with code 2), raised before anything runs or is written."
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,8 @@ MAX_REPLICATIONS = 10**9
 """Most replications of one run or sweep point: far beyond any useful precision (a billion
 replications of the fastest scenario take hours); a larger number is a typo."""
 MAX_WORKERS = 1024
+MAX_BUDGET_HOURS = 1e6
+"""Largest ``--budget`` (CPU-hours)."""
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,12 @@ class RunSettings:
     engine: str
     replications: int
     seed: int
+    budget_hours: float | None = None
+    """CPU-hours the run may be estimated to take (``cost.DEFAULT_BUDGET_HOURS`` when ``None``)."""
+    force: bool = False
+    """Run whatever the estimate (``--force``)."""
+    source: str | Path | None = None
+    """The file named in messages."""
 
 
 def whole(value: Any, name: str, minimum: int, maximum: int, file: str | Path | None) -> int:
@@ -48,14 +58,46 @@ def resolve(
     engine: str | None = None,
     replications: int | None = None,
     seed: int | None = None,
+    budget_hours: float | None = None,
+    force: bool = False,
 ) -> RunSettings:
-    """The settings of a run: those given, else the scenario's ``run`` block, else the defaults."""
+    """The settings of a run: those given, else the scenario's ``run`` block, else the defaults.
+    ``budget_hours`` and ``force`` are checked against the cost estimate when the plan is made
+    (``check_budget``)."""
     run = defaults.run if defaults is not None else None
     eng = check_engine(engine if engine is not None else DEFAULT_ENGINE, file)
     reps = replications if replications is not None else (run.replications if run is not None else 1000)
     s = seed if seed is not None else (run.seed if run is not None else 0)
+    if budget_hours is not None and (isinstance(budget_hours, bool) or not isinstance(budget_hours, int | float)
+                                     or not 0 < budget_hours <= MAX_BUDGET_HOURS):
+        raise ScenarioError(file, "budget", f"CPU-hours from 0 to {MAX_BUDGET_HOURS:,} (got {budget_hours!r})")
     return RunSettings(eng, whole(reps, "replications", 1, MAX_REPLICATIONS, file),
-                       whole(s, "seed", 0, MAX_SEED, file))
+                       whole(s, "seed", 0, MAX_SEED, file), budget_hours, bool(force), file)
+
+
+def with_budget(settings: RunSettings, budget_hours: float | None = None, force: bool = False) -> RunSettings:
+    """``settings`` with the budget and ``force`` of the caller (checked as ``resolve`` does)."""
+    if budget_hours is None and not force:
+        return settings
+    checked = resolve(settings.source, None, settings.engine, settings.replications, settings.seed,
+                      budget_hours, force)
+    return dataclasses.replace(settings, budget_hours=checked.budget_hours, force=checked.force)
+
+
+def check_budget(scenarios: list[Scenario], settings: RunSettings) -> None:
+    """Refuse (``ScenarioError`` on ``replications``, exit 2) a run whose estimated CPU time
+    (``sim.experiments.cost``) exceeds the budget, with the estimate and how to override it."""
+    if settings.force:
+        return
+    from sim.experiments.cost import DEFAULT_BUDGET_HOURS, estimate, hours_text
+
+    budget = settings.budget_hours if settings.budget_hours is not None else DEFAULT_BUDGET_HOURS
+    est = estimate(scenarios, settings.engine, settings.replications)
+    if est.cpu_seconds > budget * 3600.0:
+        need = max(1, math.ceil(est.cpu_seconds / 3600.0 * 1.2))
+        raise ScenarioError(settings.source, "replications",
+                            f"{est.describe()}: over the budget of {hours_text(budget * 3600.0)}. Run fewer "
+                            f"replications, or give --budget {need} (CPU-hours) or --force to run it anyway")
 
 
 def check_workers(workers: int | None, dask: str | None, file: str | Path | None = None) -> None:

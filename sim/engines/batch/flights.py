@@ -33,18 +33,6 @@ class BaseFlights:
             return np.zeros(rows.size, dtype=np.int64)
         return ((self.gave_up_hours[cls][rows] <= t[:, None]) * units).sum(axis=1)
 
-    def unresolved_at(self, rows: np.ndarray, t: np.ndarray) -> np.ndarray:
-        """Whether a cargo chain of the base is still open at ``t``."""
-        if self.cargo_resolved_hours.shape[1] == 0:
-            return np.zeros(rows.size, dtype=bool)
-        return (self.cargo_resolved_hours[rows] > t[:, None]).any(axis=1)
-
-
-def known(plan: BlockPlan, exits: rules.Exit, b: int, rows: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Known ``(leave_by, cutoff)`` of base ``b`` at time ``t`` (``rules.known``) for ``rows``."""
-    return rules.known(t, exits.trigger_hours[rows, b], plan.planned_leave_by_hours[b],
-                       plan.planned_cutoff_hours[b], exits.leave_by_hours[rows, b], exits.cutoff_hours[rows, b])
-
 
 def draw_exits(plan: BlockPlan, rng: np.random.Generator, n_reps: int) -> rules.Exit:
     """Early exit of every base (stream ``early_exit``, bases in file order): arrays (R, B)."""

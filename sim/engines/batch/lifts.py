@@ -12,7 +12,7 @@ import numpy as np
 from sim.model import rules
 from sim.model.schema import Lift
 
-from .flights import BaseFlights, known
+from .flights import BaseFlights
 from .people import OccupantArrays
 from .road import Roads
 from .state import BlockPlan, Loads, Tally
@@ -34,35 +34,46 @@ class LiftRun:
         self.escorts = np.full(tally.n_reps, lift.escorts, dtype=np.int64)
         """The escort pool (MODEL.md §5.3, §12): escorts destroyed or abandoned on any leg are gone."""
         self.people = rules.people_model(self.sc)
+        self.position = np.full(len(plan.bases), -1, dtype=np.int64)
+        """Position of each base (global index) among the served ones, -1 if not served."""
+        self.position[self.bidx] = np.arange(self.bidx.size)
+        served = [flights[b] for b in self.bidx]
+        self.gave_up = {c: _ServedColumns.of([f.gave_up_hours.get(c) for f in served], n_reps=tally.n_reps,
+                                       units=[f.gave_up_units.get(c) for f in served])
+                        for c in plan.truck_classes}
+        """Each class's cargo sorties of all served bases side by side (for ``pool`` over bases)."""
+        self.resolved = _ServedColumns.of([f.cargo_resolved_hours for f in served], n_reps=tally.n_reps)
+        """The cargo chains' resolution times of all served bases side by side."""
 
     # ------------------------------------------------------------ pools and targets
 
     def pool(self, cls: str, rows: np.ndarray, base: np.ndarray, t: np.ndarray) -> np.ndarray:
-        """``pool_c(t)`` of base ``base`` (per row)."""
+        """``pool_c(t)`` of base ``base`` (per row; a served base)."""
         out = self.plan.road_start[cls][base] - self.loads.loaded[cls][rows, base]
-        for b in np.unique(base):
-            m = base == b
-            out[m] += self.flights[b].gave_up_by(cls, rows[m], t[m])
-        return out
+        return out + self.gave_up[cls].row_sums(rows, t, self.position[base])
 
     def choose(self, rows: np.ndarray, g: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Target base (global index, -1 for none) and the idle flag at grant times ``g``."""
-        plan = self.plan
-        target = np.full(rows.size, -1, dtype=np.int64)
-        best = np.full(rows.size, np.inf)
-        idle = np.zeros(rows.size, dtype=bool)
-        for b in self.bidx:
-            leave, cutoff = known(plan, self.exits, b, rows, g)
-            open_ = ok & (g < cutoff)
-            bb = np.full(rows.size, b)
-            waiting = np.zeros(rows.size, dtype=np.int64)
-            for c in plan.truck_classes:
-                waiting += self.pool(c, rows, bb, g)
-            elig = open_ & (plan.withdraw_from_hours[b] <= g) & (waiting > 0)
-            better = elig & (leave < best)
-            target = np.where(better, b, target)
-            best = np.where(better, leave, best)
-            idle |= open_ & ((plan.withdraw_from_hours[b] > g) | self.flights[b].unresolved_at(rows, g))
+        """Target base (global index, -1 for none) and the idle flag at grant times ``g``: arrays
+        (rows, served bases), so a round costs the same few numpy calls however many bases the lift
+        serves. The target is the eligible base with the earliest known leave-by, the first served
+        on a tie."""
+        plan, exits, b = self.plan, self.exits, self.bidx
+        cells = np.ix_(rows, b)
+        gc = g[:, None]
+        leave, cutoff = rules.known(gc, exits.trigger_hours[cells], plan.planned_leave_by_hours[b],
+                                    plan.planned_cutoff_hours[b], exits.leave_by_hours[cells],
+                                    exits.cutoff_hours[cells])
+        open_ = ok[:, None] & (gc < cutoff)
+        waiting = np.zeros((rows.size, b.size), dtype=np.int64)
+        for c in plan.truck_classes:
+            waiting += plan.road_start[c][b] - self.loads.loaded[c][cells] + self.gave_up[c].sums(rows, g)
+        early = plan.withdraw_from_hours[b] > gc
+        elig = open_ & ~early & (waiting > 0)
+        key = np.where(elig, leave, np.inf)
+        first = np.argmin(key, axis=1) if b.size else np.zeros(rows.size, dtype=np.int64)
+        found = key[np.arange(rows.size), first] < np.inf if b.size else np.zeros(rows.size, dtype=bool)
+        target = np.where(found, b[first] if b.size else -1, -1)
+        idle = (open_ & (early | (self.resolved.counts(rows, g) > 0))).any(axis=1)
         return target, idle & (target < 0)
 
     # ------------------------------------------------------------ the lift
@@ -201,3 +212,50 @@ class LiftRun:
             la[r, b] = np.where(carried, np.maximum(la[r, b], leg.arrive_hours), la[r, b])
             end[sel] = np.maximum(end[sel], leg.arrive_hours)
         return end
+
+
+class _ServedColumns:
+    """Per-replication columns of several bases side by side (``hours`` (R, all columns), base
+    ``i``'s columns ``start[i]:start[i + 1]``), with optional units per column: the sums over each
+    base's columns whose hour is at most (``sums``) or after (``counts``) a time, for every base at
+    once, by one cumulative sum (exact in integers)."""
+
+    def __init__(self, hours: np.ndarray, units: np.ndarray, start: np.ndarray) -> None:
+        self.hours, self.units, self.start = hours, units, start
+
+    @classmethod
+    def of(cls, blocks: list[np.ndarray | None], n_reps: int,
+           units: list[np.ndarray | None] | None = None) -> _ServedColumns:
+        widths = [0 if x is None else int(x.shape[1]) for x in blocks]
+        total = int(np.sum(widths))
+        hours = (np.concatenate([x for x in blocks if x is not None and x.shape[1]], axis=1)
+                 if total else np.zeros((n_reps, 0)))
+        u = np.ones(total, dtype=np.int64)
+        if units is not None and total:
+            u = np.concatenate([x for x in units if x is not None and x.size]).astype(np.int64)
+        return cls(hours, u, np.concatenate([[0], np.cumsum(widths)]).astype(np.int64))
+
+    def _cumulative(self, table: np.ndarray) -> np.ndarray:
+        return np.concatenate([np.zeros((table.shape[0], 1), dtype=np.int64), np.cumsum(table, axis=1)], axis=1)
+
+    def sums(self, rows: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """(rows, bases): units of each base's columns with hour ``<= t`` (NaN never counts)."""
+        if self.hours.shape[1] == 0:
+            return np.zeros((rows.size, self.start.size - 1), dtype=np.int64)
+        cs = self._cumulative((self.hours[rows] <= t[:, None]) * self.units)
+        return cs[:, self.start[1:]] - cs[:, self.start[:-1]]
+
+    def counts(self, rows: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """(rows, bases): each base's columns with hour ``> t``."""
+        if self.hours.shape[1] == 0:
+            return np.zeros((rows.size, self.start.size - 1), dtype=np.int64)
+        cs = self._cumulative((self.hours[rows] > t[:, None]).astype(np.int64))
+        return cs[:, self.start[1:]] - cs[:, self.start[:-1]]
+
+    def row_sums(self, rows: np.ndarray, t: np.ndarray, position: np.ndarray) -> np.ndarray:
+        """``sums`` for one base per row (``position`` among the bases)."""
+        if self.hours.shape[1] == 0:
+            return np.zeros(rows.size, dtype=np.int64)
+        cs = self._cumulative((self.hours[rows] <= t[:, None]) * self.units)
+        i = np.arange(rows.size)
+        return cs[i, self.start[position + 1]] - cs[i, self.start[position]]

@@ -115,9 +115,16 @@ def hit_order(rng: np.random.Generator, avail: np.ndarray, weights: np.ndarray, 
     as (rows, max hits) group indices in order of picking, -1 for none. A vehicle of weight 0 is
     never picked: picking stops when the weights left sum to 0. ``avail`` is (groups, rows),
     ``weights`` (groups,). Each pass works on the rows with a pick left, over the groups that can be
-    hit somewhere (``rules.pick_group`` on a (rows, groups) table)."""
-    k = int(hits.max(initial=0))
+    hit somewhere (``rules.pick_group`` on a (rows, groups) table).
+
+    A row's picks are capped at its vehicles of weight > 0 plus one before anything is sized (the
+    pass after the last vehicle finds nothing left and ends the row, as it would uncapped, so the
+    draws are those of the uncapped picks): the table is (rows, at most vehicles + 1) however many
+    hits were drawn (MODEL.md, Bounds)."""
     m = avail.shape[1]
+    hittable = (avail * (weights > 0)[:, None]).sum(axis=0)
+    hits = np.minimum(hits, hittable + 1)
+    k = int(hits.max(initial=0))
     out = np.full((m, k), -1, dtype=np.int64)
     live = np.flatnonzero((weights > 0) & avail.any(axis=1))
     if k == 0 or live.size == 0:
@@ -173,6 +180,21 @@ def _tow(occ: OccupantArrays, rows: np.ndarray, unrepaired: np.ndarray, capacity
     return towed
 
 
+def hit_events(ends: np.ndarray, k: int) -> np.ndarray:
+    """(rows, ``k``): for each hit ``j`` of a row, the number of its events whose hits end by ``j``
+    (``ends`` (rows, events) the cumulative hit counts, non-decreasing per row). One
+    ``np.searchsorted`` on the rows laid end to end, each shifted past the one before, so no
+    (rows, hits, events) table is built."""
+    m, e = ends.shape
+    if m == 0 or k == 0:
+        return np.zeros((m, k), dtype=np.int64)
+    span = max(int(ends.max(initial=0)), k) + 1
+    shift = np.arange(m, dtype=np.int64)[:, None] * span
+    flat = (ends + shift).ravel()
+    found = np.searchsorted(flat, np.arange(k, dtype=np.int64)[None, :] + shift, side="right")
+    return found - np.arange(m, dtype=np.int64)[:, None] * e
+
+
 def attacks(occ: OccupantArrays, rows: np.ndarray, events: list[tuple[np.ndarray, AttackEffects]],
             f_vehicle: np.ndarray, f_casualty: np.ndarray, effects: np.random.Generator,
             delays: np.random.Generator, remove: Remove, with_delay: bool) -> np.ndarray:
@@ -201,17 +223,14 @@ def attacks(occ: OccupantArrays, rows: np.ndarray, events: list[tuple[np.ndarray
             per_event[mask] = rules.count_sum(effects, np.ones(i.size), e.vehicles_hit, f_vehicle[i])
         lo = hi
     avail = occ.counts[:, rows]
-    order = hit_order(effects, avail, occ.vulnerability, per_event.sum(axis=1))
+    drawn = per_event.sum(axis=1)
+    order = hit_order(effects, avail, occ.vulnerability, drawn)
     hit = order >= 0
     if not hit.any():
         return np.zeros(m)
     k = order.shape[1]
     ends = np.cumsum(per_event, axis=1)
-    # each hit's event: how many events end at or before it (rows offset apart, one search)
-    span = int(ends[:, -1].max(initial=0)) + k + 1
-    offset = (np.arange(m) * span)[:, None]
-    event = np.searchsorted((ends + offset).ravel(), (np.arange(k)[None, :] + offset).ravel(), side="right")
-    event = np.minimum(event.reshape(m, k) - (np.arange(m) * e_max)[:, None], e_max - 1)
+    event = np.minimum(hit_events(ends, k), e_max - 1)  # (rows, k): each hit's event
     n_hit = hit.sum(axis=1)
     last = np.minimum(np.take_along_axis(ends, event, axis=1), n_hit[:, None]) - 1
     tows = np.where(hit, occ.tows[np.maximum(order, 0)], 0)

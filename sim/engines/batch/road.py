@@ -260,7 +260,8 @@ class Roads:
             rate = rt.stationary_rate_per_hour[r, s]
             exposed = np.flatnonzero((rate > 0.0) & (halted > 0.0) & (n > 0))
             if exposed.size:
-                n_stat = attacks.poisson(rate[exposed] * halted[exposed] * np.broadcast_to(f["ambush"], on.shape)[exposed])
+                n_stat = attacks.poisson(rules.stationary_mean(
+                    rate[exposed], halted[exposed], np.broadcast_to(f["ambush"], on.shape)[exposed]))
                 hit = np.flatnonzero(n_stat > 0)
                 if hit.size:
                     at_local, k_stat = exposed[hit], n_stat[hit]

@@ -210,7 +210,7 @@ def convoy(
             rate = static.stationary_rate[seg.threat]
             if rate > 0.0 and end - t - drive > 0.0 and n > 0:
                 f = static.factors(flags)
-                n_stat = poisson(attack_u, attacks, rate * (end - t - drive) * f["ambush"])
+                n_stat = poisson(attack_u, attacks, float(rules.stationary_mean(rate, end - t - drive, f["ambush"])))
                 if n_stat:
                     if effects is None:
                         effects, delays = streams[pre + "effects"], streams[pre + "delays"]

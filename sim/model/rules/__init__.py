@@ -70,13 +70,25 @@ from .people import (
     seat_vehicles,
     seating_order,
 )
-from .road import active_factors, drive_hours, escort_share, escort_share_one, segment_means, size_factor
+from .road import (
+    MAX_EVENTS_PER_SEGMENT,
+    MAX_FACTOR,
+    active_factors,
+    capped_mean,
+    drive_hours,
+    escort_share,
+    escort_share_one,
+    segment_means,
+    size_factor,
+    stationary_mean,
+)
 
 __all__ = [
     "OUT_SHARES", "out_columns", "out_times", "out_times_one",
     "Occupancy", "base_crews", "base_seats", "casualty_probabilities", "convoy_passengers", "dow_probability",
     "final_convoy_groups_vec", "people_model", "pick_group", "pick_group_one", "seat", "seat_one",
     "seat_vehicles", "seating_order",
+    "MAX_EVENTS_PER_SEGMENT", "MAX_FACTOR", "capped_mean", "stationary_mean",
     "CANCELLED", "GAVE_UP", "GRANTED", "POISSON_INVERSION_MAX", "ChainOutcomes", "Clock", "Exit", "ExitPlan",
     "PGrant", "Sortie", "active_factors", "advance", "chain", "class_order", "convoys_per_round",
     "convoys_per_round_one", "count_one", "count_sum", "day_index", "delay_sum", "destroy_left",

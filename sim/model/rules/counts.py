@@ -10,6 +10,8 @@ import numpy as np
 
 from sim.model.schema import CountDist
 
+from .road import MAX_EVENTS_PER_SEGMENT
+
 POISSON_INVERSION_MAX = 30.0
 """Largest mean drawn by inversion in ``poisson_count``; larger means call ``rng.poisson``."""
 
@@ -33,7 +35,9 @@ def poisson_by_inversion(u: float, mean: float) -> int:
 
 def poisson_count(u: Callable[[], float], rng: np.random.Generator, mean: float) -> int:
     """One Poisson(``mean``) count: by inversion of ``u()`` up to ``POISSON_INVERSION_MAX``, else
-    ``rng.poisson``; no draw for a zero mean."""
+    ``rng.poisson``; no draw for a zero mean. The mean is at most ``MAX_EVENTS_PER_SEGMENT``
+    (MODEL.md, Bounds): every count of events on a segment goes through here or ``segment_means``."""
+    mean = min(mean, MAX_EVENTS_PER_SEGMENT)
     if mean <= 0.0:
         return 0
     if mean <= POISSON_INVERSION_MAX:

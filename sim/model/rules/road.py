@@ -26,6 +26,27 @@ class SegmentLike(Protocol):
     def breakdowns_per_1000_vehicle_km(self) -> Any: ...
 
 
+MAX_FACTOR = 1000.0
+"""Largest product of active mitigation factors (MODEL.md, Bounds): one factor's schema bound, so
+several mitigations together never scale a rate or a per-event mean by more than one could."""
+MAX_EVENTS_PER_SEGMENT = 1000.0
+"""Largest expected count of each kind of road event on one segment (IED strikes, ambushes,
+breakdowns, stationary attacks; MODEL.md, Bounds): every draw stays finite and the SimPy engine's
+loops over events stay short whatever the rates, lengths, size factor and mitigations."""
+
+
+def capped_mean(mean: np.ndarray | float) -> np.ndarray:
+    """An expected count of events on one segment, at most ``MAX_EVENTS_PER_SEGMENT``."""
+    return np.minimum(np.asarray(mean, dtype=float), MAX_EVENTS_PER_SEGMENT)
+
+
+def stationary_mean(rate: np.ndarray | float, halted_hours: np.ndarray | float,
+                    f_ambush: np.ndarray | float) -> np.ndarray:
+    """Expected stationary attacks on a convoy halted ``halted_hours`` on one segment (MODEL.md
+    §13): rate × hours × ``F_ambush``, at most ``MAX_EVENTS_PER_SEGMENT`` (MODEL.md, Bounds)."""
+    return capped_mean(np.asarray(rate, dtype=float) * halted_hours * f_ambush)
+
+
 FACTORS: tuple[tuple[str, str], ...] = (
     ("ied", "ied_rate_factor"),
     ("ambush", "ambush_rate_factor"),
@@ -56,7 +77,7 @@ def active_factors(
         f = np.ones(shape) * np.where(share >= 1.0, full, np.where(share <= 0.0, 1.0, 1.0 - (1.0 - full) * share))
         for mit, on in flags:
             f = f * np.where(on, getattr(mit, attr), 1.0)
-        out[key] = f
+        out[key] = np.minimum(f, MAX_FACTOR) if key != "speed" else f
     return out
 
 
@@ -90,14 +111,15 @@ def size_factor(sc: Scenario, n: np.ndarray) -> np.ndarray:
 def segment_means(
     sc: Scenario, seg: SegmentLike, n: np.ndarray | int, factors: Mapping[str, np.ndarray | float]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Expected IED strikes, ambushes and breakdowns of a convoy of ``n`` vehicles on ``seg``."""
+    """Expected IED strikes, ambushes and breakdowns of a convoy of ``n`` vehicles on ``seg``, each
+    at most ``MAX_EVENTS_PER_SEGMENT`` (MODEL.md, Bounds)."""
     n = np.asarray(n, dtype=float)
     alive = n > 0
     s = size_factor(sc, np.maximum(n, 1.0))
     ied = np.where(alive, seg.ied_rate_per_100km * seg.km / 100.0 * factors["ied"] * s, 0.0)
     amb = np.where(alive, seg.ambush_rate_per_100km * seg.km / 100.0 * factors["ambush"] * s, 0.0)
     bd = seg.breakdowns_per_1000_vehicle_km * n * seg.km / 1000.0
-    return ied, amb, bd
+    return capped_mean(ied), capped_mean(amb), capped_mean(bd)
 
 
 def drive_hours(sc: Scenario, seg: SegmentLike, n: np.ndarray | int, factors: Mapping[str, np.ndarray | float]) -> np.ndarray:
