@@ -209,3 +209,31 @@ def test_air_cover_of_a_day_does_not_depend_on_who_asked_first() -> None:
     assert 0 < late_a.sum() < 50  # p_grant 0.5: some days covered, some not
     with pytest.raises(AssertionError, match="before the first day"):
         a.covered(rows[:1], np.array([-48.0]))
+
+
+def test_air_cover_has_a_horizon_and_a_bounded_table() -> None:
+    """No day later than a year after the deadline's day is covered (MODEL.md, Bounds), in either
+    engine, and the batch table never holds more days than up to that horizon (a convoy pushed to
+    ~10^7 h by absurd delays used to grow it day by day, quadratically)."""
+    from sim.engines.batch.air_cover import AirCoverTable
+    from sim.engines.des.air_cover import AirCoverDays
+    from sim.engines.des.state import Static
+    from sim.engines.streams import Streams
+    from sim.model import rules
+
+    raw = never_empties(1.0).model_dump(by_alias=True, mode="json")
+    raw["air_cover"] = {"p_grant": 1.0}
+    sc = validate(raw)
+    first_day = int(rules.day_index(sc, 0.0))
+    last = rules.air_cover_last_day(sc)
+    rows = np.arange(8)
+    table = AirCoverTable(sc, np.random.default_rng(1), 8, first_day)
+    before = 24.0 * last - rules.hour0(sc) + 1.0  # inside the last covered day
+    after = before + 24.0
+    assert table.covered(rows, np.full(8, before)).all()
+    assert not table.covered(rows, np.full(8, after)).any()
+    assert not table.covered(rows, np.full(8, 1e7)).any()
+    assert table.table.shape[1] == last - first_day + 1
+    days = AirCoverDays(Static(sc), Streams(1, "des", unit=0))
+    assert days.covered(before) and not days.covered(after) and not days.covered(1e7)
+    assert len(days.uniforms) <= last + 1

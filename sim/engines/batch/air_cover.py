@@ -16,6 +16,8 @@ class AirCoverTable:
     def __init__(self, sc: Scenario, rng: np.random.Generator, n_reps: int, first_day: int) -> None:
         self.sc, self.rng, self.n_reps, self.first_day = sc, rng, n_reps, first_day
         self.table = np.zeros((n_reps, 0), dtype=bool)
+        self.last_col = rules.air_cover_last_day(sc) - first_day
+        """The table's last column: later days have no air cover (MODEL.md, Bounds)."""
 
     def _p(self, days: np.ndarray) -> np.ndarray:
         start_hours = days * 24.0 - rules.hour0(self.sc)
@@ -27,14 +29,26 @@ class AirCoverTable:
             return np.zeros(0, dtype=bool)
         if col.min() < 0:
             raise AssertionError("air cover asked for a day before the first day of the run")
+        if self.last_col < 0:
+            return np.zeros(col.shape, dtype=bool)
+        beyond = col > self.last_col
+        col = np.minimum(col, self.last_col)
         need = int(col.max()) + 1
-        while self.table.shape[1] < need:
+        if self.table.shape[1] < need:
+            chunks = [self.table]
             lo = self.table.shape[1]
-            days = self.first_day + np.arange(lo, lo + self.CHUNK_DAYS)
-            p = self._p(days.astype(float))
-            if np.all((p == 0.0) | (p == 1.0)):
-                new = np.broadcast_to(p == 1.0, (self.n_reps, days.size))
-            else:
-                new = self.rng.random((self.n_reps, days.size)) < p
-            self.table = np.concatenate([self.table, new], axis=1)
-        return self.table[rows, col]
+            # doubling (linear in days overall), in whole chunks from the first day: a day's draw
+            # never depends on which day was asked first
+            chunk = self.CHUNK_DAYS
+            target = min(-(-max(need, 2 * lo) // chunk) * chunk, self.last_col + 1)
+            while lo < target:
+                days = self.first_day + np.arange(lo, min(lo + self.CHUNK_DAYS, target))
+                p = self._p(days.astype(float))
+                if np.all((p == 0.0) | (p == 1.0)):
+                    new = np.broadcast_to(p == 1.0, (self.n_reps, days.size))
+                else:
+                    new = self.rng.random((self.n_reps, days.size)) < p
+                chunks.append(new)
+                lo += days.size
+            self.table = np.concatenate(chunks, axis=1)
+        return self.table[rows, col] & ~beyond

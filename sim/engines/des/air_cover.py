@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from sim.engines.streams import Streams
+from sim.model import rules
 
 from .state import Static
 
@@ -21,12 +22,15 @@ class AirCoverDays:
         self.uniforms: list[float] = []
         p = static.p_air_cover
         self.never = p.first == 0.0 and all(v == 0.0 for v in p.values)
+        self.last_day = rules.air_cover_last_day(static.sc)
 
     def covered(self, t: float) -> bool:
         """Whether the local day of time ``t`` (hours since the start, so day 0 or later) is covered."""
         if self.never:
             return False
         day = math.floor((t + self.static.hour0) / 24.0)
+        if day > self.last_day:  # past the horizon (MODEL.md, Bounds)
+            return False
         while len(self.uniforms) <= day:
             self.uniforms.append(float(self.streams["air_cover"].random()))
         return self.uniforms[day] < self.static.p_air_cover(day * 24.0 - self.static.hour0)

@@ -29,7 +29,7 @@ from .authorizations import (
     lift_needs_authorization,
     p_grant_at,
 )
-from .calendar import Clock, advance, day_index, hour0
+from .calendar import AIR_COVER_HORIZON_DAYS, Clock, advance, air_cover_last_day, day_index, hour0
 from .cargo import (
     convoys_per_round,
     convoys_per_round_one,
@@ -84,6 +84,7 @@ from .road import (
 )
 
 __all__ = [
+    "AIR_COVER_HORIZON_DAYS", "air_cover_last_day",
     "OUT_SHARES", "out_columns", "out_times", "out_times_one",
     "Occupancy", "base_crews", "base_seats", "casualty_probabilities", "convoy_passengers", "dow_probability",
     "final_convoy_groups_vec", "people_model", "pick_group", "pick_group_one", "seat", "seat_one",

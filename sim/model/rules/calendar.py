@@ -20,6 +20,15 @@ def day_index(sc: Scenario, t: np.ndarray | float) -> np.ndarray:
     return np.floor((np.asarray(t, dtype=float) + hour0(sc)) / 24.0).astype(np.int64)
 
 
+AIR_COVER_HORIZON_DAYS = 366
+"""Air cover is never granted later than this many days after the deadline's day (MODEL.md, Bounds)."""
+
+
+def air_cover_last_day(sc: Scenario) -> int:
+    """The last local day (``day_index``) that can have air cover (MODEL.md, Bounds)."""
+    return int(day_index(sc, sc.hours(sc.calendar.deadline))) + AIR_COVER_HORIZON_DAYS
+
+
 def advance(sc: Scenario, t: np.ndarray | float, active_hours: np.ndarray | float) -> np.ndarray:
     """End time of ``active_hours`` of driving that starts at ``t``.
 
