@@ -100,8 +100,9 @@ def sweep_plan(summary: pd.DataFrame, metrics: Sequence[str] | None = None, *,
         if not (summary["metric"] == metric).any():
             continue
         if scattered:
-            out[f"scatter_{metric}"] = partial(plots.plot_scatter, summary, metric, params)
-            out[f"partial_dependence_{metric}"] = partial(plots.plot_partial_dependence, summary, metric, params)
+            out[f"scatter_{metric}"] = partial(plots.plot_scatter, summary, metric, params, start=start)
+            out[f"partial_dependence_{metric}"] = partial(plots.plot_partial_dependence, summary, metric, params,
+                                                          start=start)
             continue
         for p in params:
             out[f"sweep_{metric}_{p.replace('.', '_')}"] = partial(plots.plot_sweep, summary, p, metric, start=start)

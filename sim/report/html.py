@@ -23,11 +23,12 @@ from sim.experiments.summaries import describe, quantiles, wilson
 from sim.model.loader import load_scenario
 from sim.model.outcomes import roll_up
 from sim.model.schema import FATES, Scenario
-from sim.report.briefing import briefing, named
+from sim.report.briefing import briefing, named, value
 from sim.report.briefing import table as html_table
-from sim.report.charts import write_charts
+from sim.report.charts import manifest_metrics, write_charts
 from sim.report.plots.style import fmt_date
 from sim.report.results import read_manifest, read_results, read_small_tables, read_table
+from sim.report.words import metric_words
 from sim.store.atomic import atomic_write_bytes
 
 # ---------------------------------------------------------------- HTML
@@ -99,11 +100,12 @@ def scenario_section(sc: Scenario) -> str:
     return "\n".join(parts)
 
 
-def key_figures(sc: Scenario, runs: pd.DataFrame) -> str:
-    """P(on time), completion dates, casualties, strikes and cargo fates with intervals, per point."""
+def key_figures(sc: Scenario, runs: pd.DataFrame, metrics: Sequence[str] | None = None) -> str:
+    """P(on time), completion dates, casualties, strikes and cargo fates with intervals, per point
+    (a sweep: one row per point, with every metric it names)."""
     start = sc.calendar.start
     if runs["point"].nunique() > 1:
-        return points_table(sc, runs)
+        return points_table(sc, runs, metrics=metrics)
     out = []
     for point, r in runs.groupby("point", sort=True):
         n = len(r)
@@ -137,9 +139,15 @@ def key_figures(sc: Scenario, runs: pd.DataFrame) -> str:
     return "\n".join(out)
 
 
-def points_table(sc: Scenario, runs: pd.DataFrame, limit: int = 200) -> str:
-    """One row per sweep point: parameters, P(on time) with Wilson CI, median completion, casualties."""
+POINT_FIXED = ("on_time", "completion_hours", "wounded", "killed")
+"""Metrics every sweep point's row shows; the others a sweep names follow as their means."""
+
+
+def points_table(sc: Scenario, runs: pd.DataFrame, limit: int = 200, metrics: Sequence[str] | None = None) -> str:
+    """One row per sweep point: parameters, P(on time) with Wilson CI, median completion, casualties,
+    then the mean of every other metric the sweep names (``metrics``)."""
     params = [c for c in runs.columns if "." in c]
+    extra = [m for m in (metrics or ()) if m not in POINT_FIXED and m in runs.columns]
     rows = []
     groups = list(runs.groupby("point", sort=True))
     for point, r in groups[:limit]:
@@ -148,11 +156,13 @@ def points_table(sc: Scenario, runs: pd.DataFrame, limit: int = 200) -> str:
         med = fmt_date(sc.calendar.start, quantiles(r["completion_hours"].to_numpy(float), [0.5])[0])
         rows.append([_e(point), *[_e(r[p].iloc[0]) for p in params], _e(n),
                      _e(f"{100 * k / n:.1f} % ({100 * lo:.1f}–{100 * hi:.1f})"), _e(med),
-                     _e(_fmt(float(r["wounded"].mean()))), _e(_fmt(float(r["killed"].mean())))])
+                     _e(_fmt(float(r["wounded"].mean()))), _e(_fmt(float(r["killed"].mean()))),
+                     *[_e(value(m, float(r[m].astype(float).mean()))) for m in extra]])
     more = f"<p class=muted>First {limit} of {len(groups)} points.</p>" if len(groups) > limit else ""
     header = "".join(f"<th>{named(p)}</th>" for p in params)
     table = html_table(["Point", *["\0"] * len(params), "Runs", "P(on time) (Wilson 95 %)", "Median completion",
-                        "Wounded (mean)", "Killed (mean)"], rows, {len(params) + 1}, raw=True)
+                        "Wounded (mean)", "Killed (mean)", *[f"{metric_words(m)} (mean)" for m in extra]],
+                       rows, {len(params) + 1}, raw=True)
     return table.replace("<th>\0</th>" * len(params), header, 1) + more
 
 
@@ -201,7 +211,7 @@ def render_html(sc: Scenario, manifest: Mapping[str, Any], tables: Mapping[str, 
     detail_runs = tables.get("runs_baseline") if tables.get("comparison") is not None else runs
     if detail_runs is not None and len(detail_runs):
         head = "<h3>Figures in full" + (" (baseline)" if detail_runs is not runs else "") + "</h3>"
-        sections += [head, key_figures(sc, detail_runs)]
+        sections += [head, key_figures(sc, detail_runs, manifest_metrics(manifest))]
     elif tables.get("summary") is not None:
         s = tables["summary"]
         sections += ["<h3>Summary</h3>", _table(list(s.columns), s.head(200).astype(str).to_numpy().tolist())]

@@ -63,6 +63,20 @@ def test_completion_shown_as_calendar_dates():
     assert isinstance(ax.yaxis.get_major_formatter(), mdates.ConciseDateFormatter)
 
 
+def test_scattered_design_charts_show_completion_as_dates():
+    """Scatter and partial-dependence charts of completion (LHS, Sobol designs) use calendar dates."""
+    import matplotlib.dates as mdates
+
+    s = grid_summary(5, 3, metric="completion_hours")
+    s["mean"] = s["ci_low"] = s["ci_high"] = 700.0 + 10 * s["flights.p_grant"]
+    for ax in (plots.plot_scatter(s, "completion_hours", start=START),
+               plots.plot_partial_dependence(s, "completion_hours", start=START)):
+        y = ax.lines[0].get_ydata()
+        assert mdates.num2date(float(np.min(y))).month == 10  # 700 h after 1 Oct: 30 Oct
+        assert isinstance(ax.yaxis.get_major_formatter(), mdates.ConciseDateFormatter)
+        assert "hours" not in ax.get_ylabel()
+
+
 def test_paired_one_panel_per_unit_keeps_small_effects_visible():
     diffs = pd.DataFrame({"metric": ["on_time", "wounded", "destroyed_value_usd"],
                           "diff_mean": [0.05, -1.5, 2.0e6], "ci_low": [0.01, -2.5, 1.0e6],

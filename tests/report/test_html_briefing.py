@@ -204,3 +204,22 @@ def test_a_comparison_report_names_both_sides_and_the_variant_files(tmp_path, sc
     assert answer.count("flights.p_grant") == 1  # variant_overrides and the design's set_variant, once
     assert "convoy.max_vehicles" in answer
     assert "<h3>Warnings (1)</h3>" in answer and "read as 00:00 of that day" in answer
+
+
+def test_sweep_points_table_shows_every_metric_the_sweep_names(sc):
+    """The report's table of sweep points used to show a fixed four metrics: every metric the sweep
+    names now has a column (its mean per point)."""
+    import numpy as np
+
+    from sim.model import outcomes
+    from sim.report.html import points_table
+    from tests.helpers.synthetic import fake_bases
+
+    bases = fake_bases(sc, replications=6, seed=2)
+    runs = pd.concat([outcomes.roll_up(sc, bases).assign(point=p, **{"flights.p_grant": v})
+                      for p, v in enumerate((0.1, 0.9))], ignore_index=True)
+    runs["vehicles_lost"] = np.arange(len(runs))
+    html = points_table(sc, runs, metrics=["wounded", "vehicles_lost", "destroyed_value_usd"])
+    assert "Vehicles lost" in html or "vehicles lost" in html
+    assert "M USD" in html
+    assert html.count("<tr>") >= 3

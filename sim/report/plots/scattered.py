@@ -6,6 +6,7 @@ parameter and heatmaps over two mean nothing there; these charts use every point
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
 
@@ -15,8 +16,8 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from sim.report.plots.style import CYCLE, OKABE_ITO, styled
-from sim.report.plots.sweeps import metric_label, metric_scale, parameter_columns
+from sim.report.plots.style import CYCLE, OKABE_ITO, date_axis, hours_to_num, styled
+from sim.report.plots.sweeps import as_dates, metric_label, metric_scale, parameter_columns
 
 
 def numeric_parameter(values: pd.Series) -> np.ndarray:
@@ -115,20 +116,29 @@ def _panel_grid(n: int) -> tuple[int, int]:
 
 
 @styled
-def plot_scatter(summary: pd.DataFrame, metric: str, params: Sequence[str] | None = None) -> Axes:
+def plot_scatter(summary: pd.DataFrame, metric: str, params: Sequence[str] | None = None,
+                 start: dt.datetime | None = None) -> Axes:
     """One panel per varying parameter: each point's mean of ``metric`` (with its 95 % CI) against
-    the parameter, and a binned-mean smoother. Returns the first panel (the figure holds them all)."""
+    the parameter, and a binned-mean smoother; completion hours as calendar dates when ``start`` is
+    given. Returns the first panel (the figure holds them all)."""
     names = list(params) if params is not None else varying_parameters(summary)
     if not names:
         raise ValueError("no parameter varies in the summary")
     x, y, df = _points(summary, metric, names)
     k = metric_scale(metric)
+    dates = as_dates(metric, start)
+    if dates and start is not None:  # y in hours from the start: shown as dates
+        y = hours_to_num(start, y / k)
+        k = 1.0
     rows, cols = _panel_grid(len(names))
     fig = Figure(figsize=(4.2 * cols, 3.4 * rows + 0.6), layout="constrained")
     FigureCanvasAgg(fig)
     axes = [fig.add_subplot(rows, cols, i + 1) for i in range(len(names))]
-    lo = df["ci_low"].to_numpy(float) * k if "ci_low" in df else None
-    hi = df["ci_high"].to_numpy(float) * k if "ci_high" in df else None
+    def scaled(v: np.ndarray) -> np.ndarray:
+        return hours_to_num(start, v) if dates and start is not None else v * k
+
+    lo = scaled(df["ci_low"].to_numpy(float)) if "ci_low" in df else None
+    hi = scaled(df["ci_high"].to_numpy(float)) if "ci_high" in df else None
     unit = " (%)" if metric == "on_time" else ""
     for j, (ax, name) in enumerate(zip(axes, names, strict=True)):
         xs = x[:, j]
@@ -140,9 +150,11 @@ def plot_scatter(summary: pd.DataFrame, metric: str, params: Sequence[str] | Non
         bx, by = binned_means(xs, y)
         ax.plot(bx, by, color=OKABE_ITO["vermillion"], lw=2.2, label="binned mean")
         ax.set_xlabel(name + ("" if pd.api.types.is_numeric_dtype(df[name]) else " (days from the earliest)"))
-        ax.set_ylabel(metric_label(metric) + unit)
+        ax.set_ylabel(metric_label(metric) + unit + (" (local time)" if dates else ""))
         if metric == "on_time":
             ax.set_ylim(-2, 102)
+        if dates:
+            date_axis(ax, "y")
         ax.set_title(name, fontsize=11)
     axes[0].legend(loc="best", fontsize=8, framealpha=0.9)
     fig.suptitle(f"{metric_label(metric)} across {len(y)} design points", fontweight="bold")
@@ -151,19 +163,23 @@ def plot_scatter(summary: pd.DataFrame, metric: str, params: Sequence[str] | Non
 
 @styled
 def plot_partial_dependence(summary: pd.DataFrame, metric: str, params: Sequence[str] | None = None,
-                            ax: Axes | None = None) -> Axes:
+                            ax: Axes | None = None, start: dt.datetime | None = None) -> Axes:
     """Partial dependence of ``metric`` on each varying parameter, on one axis from each
-    parameter's low end (0) to its high end (1): one line per parameter."""
+    parameter's low end (0) to its high end (1): one line per parameter; completion hours as
+    calendar dates when ``start`` is given."""
     names = list(params) if params is not None else varying_parameters(summary)
     if not names:
         raise ValueError("no parameter varies in the summary")
     curves = partial_dependence(summary, metric, names)
+    dates = as_dates(metric, start)
     if ax is None:
         fig = Figure(figsize=(9.0, 5.0), layout="constrained")
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
     for i, (name, (xs, ys)) in enumerate(curves.items()):
         u = np.linspace(0.0, 1.0, len(xs))
+        if dates and start is not None:
+            ys = hours_to_num(start, np.asarray(ys, dtype=float) / metric_scale(metric))
         ax.plot(u, ys, color=CYCLE[i % len(CYCLE)], lw=2.2,
                 label=f"{name} ({xs[0]:.3g} → {xs[-1]:.3g})")
     ax.set_xlim(0, 1)
@@ -171,7 +187,9 @@ def plot_partial_dependence(summary: pd.DataFrame, metric: str, params: Sequence
     if metric == "on_time":
         ax.set_ylim(-2, 102)
     ax.set_xlabel("Position in the parameter's range (its low → high value)")
-    ax.set_ylabel(metric_label(metric) + (" (%)" if metric == "on_time" else ""))
+    ax.set_ylabel(metric_label(metric) + (" (%)" if metric == "on_time" else "") + (" (local time)" if dates else ""))
+    if dates:
+        date_axis(ax, "y")
     ax.set_title(f"Partial dependence: {metric_label(metric)}")
     ax.legend(loc="best", fontsize=8.5, framealpha=0.9)
     return ax
