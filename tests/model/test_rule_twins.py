@@ -129,7 +129,13 @@ def test_out_times_twins() -> None:
     amounts = rng.integers(0, 6, n_events)
     totals = rng.integers(0, 60, n_reps)
     totals[:3] = 0
-    vec = out_times(rows, times, amounts, totals, n_reps)
+    events = []
+    for j in range(0, n_events, 10):  # events as the engines make them: columns over some rows each
+        sel = slice(j, j + 10)
+        r, t, a = rows[sel], times[sel], amounts[sel]
+        for k in range(len(r)):
+            events.append((r[k:k + 1], t[k:k + 1], a[k:k + 1]))
+    vec = out_times(events, totals, n_reps)
     for r in range(n_reps):
         events = [(float(t), int(a)) for rr, t, a in zip(rows, times, amounts, strict=True) if rr == r]
         one = out_times_one(events, int(totals[r]))

@@ -97,13 +97,7 @@ class Tally:
         """(replications, ``rules.out_columns``) of base ``base`` (MODEL.md §8)."""
         cols = []
         for events, total in ((self.out_people[base], personnel), (self.out_cargo[base], cargo)):
-            if events:
-                rows = np.concatenate([e[0] for e in events])
-                times = np.concatenate([e[1] for e in events])
-                amounts = np.concatenate([e[2] for e in events])
-            else:
-                rows, times, amounts = (np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=np.int64))
-            cols.append(rules.out_times(rows, times, amounts, np.full(self.n_reps, total), self.n_reps))
+            cols.append(rules.out_times(events, np.full(self.n_reps, total), self.n_reps))
         return np.concatenate(cols, axis=1)
 
     def fate(self, cls: str, fate: str) -> np.ndarray:

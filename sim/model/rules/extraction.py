@@ -25,31 +25,29 @@ def needed(share: int, total: np.ndarray | int) -> np.ndarray | int:
     return -(-(share * t) // 100)
 
 
-def out_times(rows: np.ndarray, times: np.ndarray, amounts: np.ndarray, totals: np.ndarray, n_reps: int,
+def out_times(events: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]], totals: np.ndarray, n_reps: int,
               shares: Sequence[int] = OUT_SHARES) -> np.ndarray:
     """(replications, shares): the first time at which at least ``share`` % of ``totals`` (per
-    replication) are out, given events (replication ``rows``, ``times``, units ``amounts``); ``inf``
-    if never, ``nan`` where the total is 0."""
+    replication) are out; ``inf`` if never, ``nan`` where the total is 0. ``events`` are (replication
+    rows, times, units out) of each flight or arrival: one column each of a (replications, events)
+    table, sorted by time per row."""
     totals = np.broadcast_to(np.asarray(totals, dtype=np.int64), (n_reps,))
     out = np.full((n_reps, len(shares)), np.inf)
-    keep = np.asarray(amounts) > 0
-    r, t, a = np.asarray(rows)[keep], np.asarray(times, dtype=float)[keep], np.asarray(amounts, dtype=np.int64)[keep]
-    if r.size:
-        order = np.lexsort((t, r))
-        r, t, a = r[order], t[order], a[order]
-        cum = np.cumsum(a)
-        first = np.searchsorted(r, r, side="left")  # each event's row's first event
-        within = cum - (cum[first] - a[first])  # cumulative units of the row up to each event
-        span = int(within.max()) + 1
-        key = r * span + within  # increasing: rows in order, and within a row
-        reps = np.arange(n_reps)
+    if events:
+        t = np.full((n_reps, len(events)), np.inf)
+        a = np.zeros((n_reps, len(events)), dtype=np.int64)
+        for j, (rows, times, amounts) in enumerate(events):
+            t[rows, j] = times
+            a[rows, j] = amounts
+        order = np.argsort(t, axis=1, kind="stable")
+        t = np.take_along_axis(t, order, axis=1)
+        cum = np.cumsum(np.take_along_axis(a, order, axis=1), axis=1)
         for i, share in enumerate(shares):
-            need = np.minimum(np.asarray(needed(share, totals)), span - 1)
-            idx = np.searchsorted(key, reps * span + np.maximum(need, 1), side="left")
-            hit = idx < key.size
-            hit[hit] &= r[idx[hit]] == reps[hit]
-            hit &= np.asarray(needed(share, totals)) < span
-            out[hit, i] = t[idx[hit]]
+            need = np.maximum(np.asarray(needed(share, totals)), 1)
+            enough = cum >= need[:, None]
+            first = enough.argmax(axis=1)
+            reached = enough[np.arange(n_reps), first]
+            out[reached, i] = t[np.flatnonzero(reached), first[reached]]
     out[totals == 0] = np.nan
     return out
 
