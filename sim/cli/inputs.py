@@ -90,6 +90,15 @@ def print_warnings(warnings: Sequence[str], file: str | Path | None = None) -> N
         print(f"{PROG}: warning: {where}{w}", file=sys.stderr)
 
 
+def command_inputs(args: argparse.Namespace, file: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The overrides of a command on scenario ``file`` and the fields its manifest records (label,
+    overrides, warnings), the warnings printed on the way."""
+    ov = overrides_of(args)
+    warnings = scenario_warnings(file, ov)
+    print_warnings(warnings, file)
+    return ov, inputs_record(args, ov, warnings)
+
+
 def record(path: Path | None, fields: Mapping[str, Any]) -> None:
     """Add ``fields`` to the manifest of results folder ``path`` (top-level keys)."""
     if path is None:

@@ -78,23 +78,14 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.api.runs import run
-    from sim.cli.inputs import (
-        inputs_record,
-        overrides_of,
-        print_warnings,
-        record,
-        recording,
-        scenario_warnings,
-    )
+    from sim.cli.inputs import command_inputs, record, recording
     from sim.report.terminal import print_run_summary
 
-    ov = overrides_of(args)
-    warnings = scenario_warnings(args.file, ov)
-    print_warnings(warnings, args.file)
-    fields = inputs_record(args, ov, warnings)
+    ov, fields = command_inputs(args, args.file)
     with recording(fields), executor(args) as ex:
         res = run(
-            args.file, engine=args.engine, replications=args.replications, budget_hours=args.budget_hours, force=args.force, seed=args.seed,
+            args.file, engine=args.engine, replications=args.replications, budget_hours=args.budget_hours,
+            force=args.force, seed=args.seed,
             out=args.out, results_root=None if args.out else args.results_root, progress=show_progress(args),
             executor=ex, overrides=ov, resume=args.resume,
         )
@@ -109,20 +100,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_trace(args: argparse.Namespace) -> int:
     from sim.api.runs import trace
-    from sim.cli.inputs import (
-        inputs_record,
-        overrides_of,
-        print_warnings,
-        record,
-        recording,
-        scenario_warnings,
-    )
+    from sim.cli.inputs import command_inputs, record, recording
     from sim.report.terminal import print_trace_summary
 
-    ov = overrides_of(args)
-    warnings = scenario_warnings(args.file, ov)
-    print_warnings(warnings, args.file)
-    fields = inputs_record(args, ov, warnings)
+    ov, fields = command_inputs(args, args.file)
     with recording(fields):
         res = trace(args.file, seed=args.seed, replication=args.replication, out=args.out,
                     results_root=None if args.out else args.results_root, overrides=ov)

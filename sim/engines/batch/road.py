@@ -180,8 +180,7 @@ class Roads:
         breakdowns, delays = self.streams[pre + "breakdowns"], self.streams[pre + "delays"]
         m = rows.size
         t = np.asarray(t0, dtype=float).copy()
-        leg = Leg(t, {k: np.zeros(m, dtype=np.int64) for k in LEG_COUNTS},
-                  hit=[np.zeros(m, dtype=np.int64) for _ in groups], lost=[np.zeros(m, dtype=np.int64) for _ in groups])
+        leg = Leg(t, {k: np.zeros(m, dtype=np.int64) for k in LEG_COUNTS})  # hit, lost: from write_back
         cv = _Convoys(groups, upt, aboard, leg)
         c = leg.counts
         occ = occupants

@@ -42,6 +42,16 @@ def _replication_codes(bases: pd.DataFrame) -> tuple[np.ndarray, int]:
     return codes.astype(np.int64, copy=False), len(uniq)
 
 
+def _chunk_rows(order: np.ndarray, sorted_codes: np.ndarray,
+                bounds: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Per chunk of replications: its table rows (in replication order) and the first row of each
+    replication within them (for ``np.add.reduceat``)."""
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        if hi > lo:
+            local = sorted_codes[lo:hi]
+            yield order[lo:hi], np.flatnonzero(np.r_[True, local[1:] != local[:-1]])
+
+
 def _share_chunks(
     bases: pd.DataFrame, sc: Scenario, grid_hours: np.ndarray, chunk: int = _CHUNK_REPLICATIONS
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -68,12 +78,7 @@ def _share_chunks(
     needed = ["last_arrival_hours", "personnel_air", "personnel_road",
               *(f"cargo_{c}_{how}" for c in (*steps, *ramps) for how in ("road", "air"))]
     col = {c: bases[c].to_numpy() for c in needed}
-    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
-        if hi <= lo:
-            continue
-        rows = order[lo:hi]
-        local = sorted_codes[lo:hi]
-        firsts = np.flatnonzero(np.r_[True, local[1:] != local[:-1]])
+    for rows, firsts in _chunk_rows(order, sorted_codes, bounds):
 
         def moved(classes: list[str], rows: np.ndarray = rows) -> np.ndarray:
             out = np.zeros(len(rows))
@@ -113,12 +118,7 @@ def _simulated_share_chunks(
     units_p = np.array([float(sc.bases[str(b)].personnel) if str(b) in sc.bases else 0.0 for b in base_names])
     units_c = np.array([float(sum(sc.bases[str(b)].cargo.values())) if str(b) in sc.bases else 0.0
                         for b in base_names])
-    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
-        if hi <= lo:
-            continue
-        rows = order[lo:hi]
-        local = sorted_codes[lo:hi]
-        firsts = np.flatnonzero(np.r_[True, local[1:] != local[:-1]])
+    for rows, firsts in _chunk_rows(order, sorted_codes, bounds):
         shares = []
         for cols, units in ((pers_cols, units_p), (cargo_cols, units_c)):
             reached = np.zeros((len(rows), t.shape[1]), dtype=np.int64)
