@@ -48,6 +48,7 @@ STREAMS: tuple[str, ...] = (
     "wounds",
     "final_medevac",
     "final_wounds",
+    "security",
 )
 """Named streams. New names go at the end so existing streams keep their numbers.
 

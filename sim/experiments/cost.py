@@ -113,19 +113,29 @@ def _max_factor(sc: Scenario, attr: str) -> float:
     return min(f, rules.MAX_FACTOR)
 
 
+def _max_threat(sc: Scenario, attr: str) -> float:
+    """The largest factor ``attr`` that the security regimes and the night can put on a rate
+    (MODEL.md §15-§16): the estimate stays an upper bound."""
+    f = max(1.0, getattr(sc.calendar.night, attr))
+    if sc.security is not None:
+        f *= max(1.0, *(getattr(r, attr) for r in sc.security.regimes.values()))
+    return f
+
+
 def _leg_work(sc: Scenario, segments: list, n: float) -> tuple[float, float, float]:
     """Expected (segments, events and hits, uncapped hit draws) of one convoy of ``n`` vehicles."""
     if n <= 0:
         return float(len(segments)), 0.0, 0.0
     eff = sc.threats.effects
-    f = {"ied": _max_factor(sc, "ied_rate_factor"), "ambush": _max_factor(sc, "ambush_rate_factor"),
+    f = {"ied": _max_factor(sc, "ied_rate_factor") * _max_threat(sc, "ied_rate_factor"),
+         "ambush": _max_factor(sc, "ambush_rate_factor") * _max_threat(sc, "ambush_rate_factor"),
          "vehicle": _max_factor(sc, "vehicle_loss_factor"), "casualty": 1.0, "speed": 1.0}
     people = rules.people_model(sc)
     hit_ied = min(n, eff.ied.vehicles_hit.mean * f["vehicle"]) if people else 1.0
     hit_amb = min(n, eff.ambush.vehicles_hit.mean * f["vehicle"]) if people else 1.0
     hit_st = min(n, eff.stationary.vehicles_hit.mean * f["vehicle"]) if people else 1.0
     day = sc.calendar.daylight
-    night = (24.0 - (day.end_hour - day.start_hour)) / 24.0 if sc.convoy.daylight_only else 0.0
+    night = {"day": (24.0 - (day.end_hour - day.start_hour)) / 24.0, "night": (day.end_hour - day.start_hour) / 24.0}.get(sc.convoy.driving_hours, 0.0)
     events = draws = 0.0
     groups = 3.0 * max(1, len(sc.vehicle_types))
     for seg in segments:

@@ -17,6 +17,7 @@ from sim.model.errors import ScenarioError
 from sim.model.people_checks import PeopleProblem, check_people
 from sim.model.references import ReferenceProblem, check_references
 from sim.model.schema import Scenario
+from sim.model.security_checks import SecurityProblem, check_security
 from sim.model.strict_yaml import StrictLoader, StrictYAMLError, load_strict
 
 __all__ = ["ScenarioError", "apply_overrides", "load_override_file", "load_scenario", "parse_override", "read_yaml", "scenario_dict",
@@ -205,8 +206,9 @@ def validate(data: dict[str, Any], file: str | Path | None = None) -> Scenario:
         sc = Scenario.model_validate(data)
         check_references(sc)
         check_people(sc)
+        check_security(sc)
         return sc
-    except (ReferenceProblem, PeopleProblem) as exc:
+    except (ReferenceProblem, PeopleProblem, SecurityProblem) as exc:
         field, _, msg = str(exc).partition(": ")
         raise ScenarioError(file, field if msg else None, msg or str(exc)) from None
     except ValidationError as exc:

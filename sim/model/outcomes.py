@@ -77,12 +77,19 @@ def cargo_columns(sc: Scenario) -> list[str]:
     return [f"cargo_{c}_{f}" for c in sc.cargo_classes for f in FATES]
 
 
+def security_columns(sc: Scenario) -> list[str]:
+    """``security_<regime>_days`` for every regime of the security state (MODEL.md §15), or none:
+    days in each regime from the start to the deadline, the same on every base of a replication."""
+    return [] if sc.security is None else [f"security_{r}_days" for r in sc.security.regimes]
+
+
 def base_columns(sc: Scenario) -> list[str]:
     """Columns of ``bases.parquet`` in order."""
     return (
         ["point", "replication", "base", "forced_early", *BASE_TIMES, *OUT_TIMES, *BASE_COUNTS]
         + cargo_columns(sc)
         + ["destroyed_value_usd", "abandoned_value_usd"]
+        + security_columns(sc)
     )
 
 
@@ -92,6 +99,7 @@ def run_columns(sc: Scenario) -> list[str]:
         ["point", "replication", "completion_hours", "on_time", "n_forced_early", *BASE_COUNTS]
         + cargo_columns(sc)
         + ["destroyed_value_usd", "abandoned_value_usd"]
+        + security_columns(sc)
     )
 
 
@@ -125,6 +133,8 @@ def finish_bases(sc: Scenario, table: pd.DataFrame | dict[str, object], presorte
         abandoned += cols[f"cargo_{c}_abandoned"] * cls.value_usd
     cols["destroyed_value_usd"] = destroyed
     cols["abandoned_value_usd"] = abandoned
+    for col in security_columns(sc):
+        cols[col] = np.asarray(get(col), dtype=np.float64)
     if presorted:
         return pd.DataFrame(cols, columns=base_columns(sc), copy=False)
     order = np.lexsort((cols["base"].astype(str), cols["replication"], cols["point"]))
@@ -145,6 +155,8 @@ def roll_up(sc: Scenario, bases: pd.DataFrame) -> pd.DataFrame:
     out["completion_hours"] = g["last_arrival_hours"].max().to_numpy()
     out["n_forced_early"] = g["forced_early"].sum().to_numpy().astype("int64")
     out["on_time"] = out["completion_hours"] <= deadline
+    for col in security_columns(sc):
+        out[col] = g[col].first().to_numpy()
     return out[run_columns(sc)]
 
 
@@ -193,4 +205,6 @@ def roll_up_columns(sc: Scenario, cols: Mapping[str, np.ndarray], n_rows: int) -
     out["n_forced_early"] = cols["forced_early"].reshape(-1, n_bases).sum(axis=1).astype("int64")
     for col in (*BASE_COUNTS, *cargo_columns(sc), "destroyed_value_usd", "abandoned_value_usd"):
         out[col] = total(col)
+    for col in security_columns(sc):  # the same on every base of a replication
+        out[col] = cols[col].reshape(-1, n_bases)[:, 0]
     return {c: out[c] for c in run_columns(sc)}

@@ -108,6 +108,97 @@ class Daylight(Strict):
         return self
 
 
+class GrantFactors(Strict):
+    """Factors on the grant probability of each purpose of request while a regime holds
+    (``min(1, p_grant · factor)``); default 1."""
+
+    personnel_flights: Factor = 1.0
+    """Personnel sorties (MODEL.md §3)."""
+    cargo_flights: Factor = 1.0
+    """Cargo sorties (MODEL.md §3)."""
+    road_movements: Factor = 1.0
+    """Lift rounds that need a road-movement authorization (MODEL.md §5)."""
+    air_cover: Factor = 1.0
+    """Daily air cover, at the day's start (MODEL.md §4)."""
+    medevac: Factor = 1.0
+    """Medical evacuation flights (MODEL.md §14)."""
+
+
+class Regime(Strict):
+    """What a security regime changes while it holds (MODEL.md §15); every factor defaults to 1."""
+
+    ied_rate_factor: Factor = 1.0
+    """Multiplies IED strike rates on segments a convoy starts in this regime."""
+    ambush_rate_factor: Factor = 1.0
+    """Multiplies ambush and stationary attack rates on those segments."""
+    early_exit_factor: Factor = 1.0
+    """Multiplies every base's early-exit hazard while the regime holds."""
+    grant_factors: GrantFactors = GrantFactors()
+    """Factors on grant probabilities by purpose."""
+    description: str = ""
+    """What the regime stands for."""
+
+
+class Transition(Strict):
+    """A random change of regime: from ``from`` to ``to`` at a rate per day."""
+
+    from_: str = Field(alias="from")
+    """The regime it leaves."""
+    to: str
+    """The regime it enters."""
+    rate_per_day: Rate
+    """Expected changes per day while ``from`` holds (exponential waiting time)."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False, use_attribute_docstrings=True
+    )
+
+
+class ForcedTransition(Strict):
+    """A dated change of regime (an offensive that starts on a known date)."""
+
+    at: Timestamp
+    """Local date or date-time at which the regime becomes ``to``."""
+    to: str
+    """The regime from then on."""
+    hold_until: Timestamp | None = None
+    """Local date or date-time until which ``to`` holds (no random change before it); default: the
+    chain runs on at once."""
+
+    _dates = field_validator("at", "hold_until", mode="before")(_as_datetime)
+
+    @model_validator(mode="after")
+    def _order(self) -> ForcedTransition:
+        if self.hold_until is not None and self.hold_until <= self.at:
+            raise ValueError(f"hold_until ({self.hold_until}) must be after at ({self.at})")
+        return self
+
+
+class Security(Strict):
+    """A scenario-wide security state: named regimes, random transitions between them and dated
+    forced ones (MODEL.md §15). Without it the model has one regime whose factors are all 1."""
+
+    initial: str
+    """The regime at ``calendar.start``."""
+    regimes: dict[str, Regime] = Field(min_length=1)
+    """Regimes by name."""
+    transitions: list[Transition] = []
+    """Random changes between regimes; default: none."""
+    forced: list[ForcedTransition] = []
+    """Dated changes, in any order; their times and holds may not overlap; default: none."""
+
+
+class NightFactors(Strict):
+    """Factors on segments a convoy starts outside the daylight window (MODEL.md §16); default 1."""
+
+    ied_rate_factor: Factor = 1.0
+    """Multiplies IED strike rates."""
+    ambush_rate_factor: Factor = 1.0
+    """Multiplies ambush and stationary attack rates."""
+    speed_factor: Annotated[Float, Field(gt=0, le=1000)] = 1.0
+    """Multiplies driving speed."""
+
+
 class Calendar(Strict):
     """The time frame: when the model starts, the deadline it is judged by, the driving window."""
 
@@ -116,7 +207,10 @@ class Calendar(Strict):
     deadline: Timestamp
     """Local date or date-time by which everything should be out: a run is on time if it completes by then."""
     daylight: Daylight = Daylight()
-    """Driving window, used when ``convoy.daylight_only``; default 06:00-18:00."""
+    """Driving window (``convoy.moves``, ``convoy.daylight_only``) and the hours that are not night
+    (``night``); default 06:00-18:00."""
+    night: NightFactors = NightFactors()
+    """Threat and speed factors on segments started outside the daylight window; default: none."""
 
     _dates = field_validator("start", "deadline", mode="before")(_as_datetime)
 
@@ -609,7 +703,10 @@ class Convoy(Strict):
     min_spacing_hours: NonNeg = 0.0
     """Hours between the departures of successive convoys (of a lift round, or a base's final convoys)."""
     daylight_only: StrictBool = False
-    """Drive only inside ``calendar.daylight``; convoys halt outside it."""
+    """Drive only inside ``calendar.daylight``; convoys halt outside it (the same as ``moves: day``)."""
+    moves: Literal["any", "day", "night"] = "any"
+    """When convoys drive: ``any`` hour, only by ``day`` (inside ``calendar.daylight``) or only by
+    ``night`` (outside it); convoys halt outside their hours."""
     slowdown_per_100_vehicles: Factor = 0.0
     """Speed is divided by 1 + this x vehicles / 100; 0: length does not slow a convoy."""
     final_convoy_escorted: StrictBool = True
@@ -619,6 +716,17 @@ class Convoy(Strict):
     tow_speed_factor: Annotated[Float, Field(ge=0.01, le=1)] = 1.0
     """People model: speed factor of a convoy on the later segments of a leg while it tows a
     damaged vehicle; 1: towing does not slow it."""
+
+    @model_validator(mode="after")
+    def _moves(self) -> Convoy:
+        if self.daylight_only and self.moves == "night":
+            raise ValueError("moves: daylight_only is true but moves is 'night'; set one of them")
+        return self
+
+    @property
+    def driving_hours(self) -> str:
+        """``any``, ``day`` or ``night``: ``daylight_only`` is ``day``."""
+        return "day" if self.daylight_only else self.moves
 
 
 class Routing(Strict):
@@ -688,6 +796,9 @@ class Scenario(Strict):
     """Authorization of medical evacuation flights; default: none (the wounded ride with the convoy)."""
     died_of_wounds: DiedOfWounds | None = None
     """Probability of dying of wounds against the delay to surgery; default: none (no deaths of wounds)."""
+    security: Security | None = None
+    """A security state whose regimes change threat, early-exit hazards and grant probabilities over
+    time (MODEL.md §15); default: none (one regime, factors 1)."""
     run: RunDefaults = RunDefaults()
     """Default seed and replications."""
 

@@ -7,21 +7,33 @@ import numpy as np
 from sim.model import rules
 from sim.model.schema import Scenario
 
+from .security import SecurityState
+
 
 class AirCoverTable:
     """Which local days have air cover (MODEL.md §4), one draw per (replication, day), drawn lazily."""
 
     CHUNK_DAYS = 32
 
-    def __init__(self, sc: Scenario, rng: np.random.Generator, n_reps: int, first_day: int) -> None:
+    def __init__(self, sc: Scenario, rng: np.random.Generator, n_reps: int, first_day: int,
+                 security: SecurityState | None = None) -> None:
+        """``security``: the block's regimes, whose ``air_cover`` grant factor at each day's start
+        scales the day's probability (MODEL.md §15)."""
         self.sc, self.rng, self.n_reps, self.first_day = sc, rng, n_reps, first_day
+        self.security = security
         self.table = np.zeros((n_reps, 0), dtype=bool)
         self.last_col = rules.air_cover_last_day(sc) - first_day
         """The table's last column: later days have no air cover (MODEL.md, Bounds)."""
 
     def _p(self, days: np.ndarray) -> np.ndarray:
         start_hours = days * 24.0 - rules.hour0(self.sc)
-        return rules.p_grant_at(self.sc, self.sc.air_cover, start_hours)
+        p = rules.p_grant_at(self.sc, self.sc.air_cover, start_hours)
+        sec = self.security
+        if sec is None:
+            return p
+        reps = np.arange(self.n_reps)
+        reg = sec.regime(reps, np.broadcast_to(start_hours, (self.n_reps, start_hours.size)))
+        return np.minimum(1.0, p[None, :] * sec.plan.grants["air_cover"][reg])
 
     def covered(self, rows: np.ndarray, t: np.ndarray) -> np.ndarray:
         col = rules.day_index(self.sc, t) - self.first_day

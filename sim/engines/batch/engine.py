@@ -14,6 +14,7 @@ from .flights import draw_exits, fly
 from .leaving import leave
 from .lifts import LiftRun
 from .road import Roads
+from .security import SecurityState
 from .state import BlockPlan, Loads, Tally
 
 
@@ -38,15 +39,19 @@ def run_block(plan: BlockPlan, streams: Streams, n_reps: int) -> tuple[Tally, np
     """Simulate ``n_reps`` replications; the tallies and exit times (R, B)."""
     sc = plan.sc
     tally = Tally(n_reps, len(plan.bases), plan.classes)
-    exits = draw_exits(plan, streams["early_exit"], n_reps)
-    flights = fly(plan, exits, streams["flights"], tally)
-    road = Roads(sc, plan.routes, streams, AirCoverTable(sc, streams["air_cover"], n_reps, plan.first_day()))
+    security = SecurityState.draw(sc, streams["security"], n_reps) if sc.security is not None else None
+    exits = draw_exits(plan, streams["early_exit"], n_reps, security)
+    flights = fly(plan, exits, streams["flights"], tally, security)
+    air = AirCoverTable(sc, streams["air_cover"], n_reps, plan.first_day(), security)
+    road = Roads(sc, plan.routes, streams, air, security)
     loads = Loads.empty(plan, n_reps)
     for lift in sc.fleet.lifts.values():
         LiftRun(plan, lift, exits, flights, road, loads, tally, streams["road_movements"]).run()
     exit_hours = np.stack(
         [leave(plan, b, exits, flights[b], loads, road, tally) for b in range(len(plan.bases))], axis=1)
     tally.exits = exits
+    if security is not None:
+        tally.security_days = security.days(sc.hours(sc.calendar.deadline))
     return tally, exit_hours
 
 
@@ -77,6 +82,8 @@ def table(plan: BlockPlan, tally: Tally, exit_hours: np.ndarray, first: int, cou
         cols[col] = flat(out[:, :, i])
     for k in outcomes.BASE_COUNTS:
         cols[k] = flat(tally.counts[k])
+    for r, col in enumerate(outcomes.security_columns(sc)):
+        cols[col] = flat(np.repeat(tally.security_days[:, r:r + 1], n_bases, axis=1))
     zero = np.zeros((count, n_bases))
     for c in plan.sc.cargo_classes:
         for f in FATES:

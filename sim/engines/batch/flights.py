@@ -8,6 +8,7 @@ import numpy as np
 
 from sim.model import rules
 
+from .security import SecurityState
 from .state import BlockPlan, Tally
 
 
@@ -34,12 +35,16 @@ class BaseFlights:
         return ((self.gave_up_hours[cls][rows] <= t[:, None]) * units).sum(axis=1)
 
 
-def draw_exits(plan: BlockPlan, rng: np.random.Generator, n_reps: int) -> rules.Exit:
-    """Early exit of every base (stream ``early_exit``, bases in file order): arrays (R, B)."""
-    return rules.Exit.stack([rules.early_exit(plan.sc, plan.sc.bases[b], rng, n_reps) for b in plan.bases])
+def draw_exits(plan: BlockPlan, rng: np.random.Generator, n_reps: int,
+               security: SecurityState | None = None) -> rules.Exit:
+    """Early exit of every base (stream ``early_exit``, bases in file order): arrays (R, B); with a
+    security state the hazard follows each replication's regimes (MODEL.md §15)."""
+    paths = None if security is None else (security.plan.early_exit, security.paths)
+    return rules.Exit.stack([rules.early_exit(plan.sc, plan.sc.bases[b], rng, n_reps, paths) for b in plan.bases])
 
 
-def fly(plan: BlockPlan, exits: rules.Exit, rng: np.random.Generator, tally: Tally) -> list[BaseFlights]:
+def fly(plan: BlockPlan, exits: rules.Exit, rng: np.random.Generator, tally: Tally,
+        security: SecurityState | None = None) -> list[BaseFlights]:
     """Run every sortie chain of every base in one vectorized call; tally flights and air fates."""
     sc = plan.sc
     n_reps = tally.n_reps
@@ -50,7 +55,12 @@ def fly(plan: BlockPlan, exits: rules.Exit, rng: np.random.Generator, tally: Tal
         cancel = np.stack([
             exits.leave_by_hours[:, b] if s.kind == "personnel" else exits.cutoff_hours[:, b]
             for s, b in zip(flat, owner, strict=True)], axis=1)
-        ch = rules.chain(sc, sc.flights, rng, submit, cancel)
+        grant = None
+        if security is not None:  # entries are (replication, sortie) in row-major order
+            which = np.array([s.kind == "cargo" for s in flat], dtype=np.int64)
+            grant = security.grant((["personnel_flights", "cargo_flights"], np.tile(which, n_reps)),
+                                   np.repeat(np.arange(n_reps), len(flat)))
+        ch = rules.chain(sc, sc.flights, rng, submit, cancel, grant=grant)
     out = []
     for b, plan_b in enumerate(plan.sorties):
         cols = np.array([i for i, o in enumerate(owner) if o == b], dtype=np.int64)

@@ -90,7 +90,10 @@ class LiftRun:
         while active.any():
             rows = np.flatnonzero(active)
             if rules.lift_needs_authorization(sc, lift):
-                ch = rules.chain(sc, sc.road_movements, self.rng, t[rows], np.full(rows.size, latest_cutoff))
+                sec = self.road.security
+                grant = None if sec is None else sec.grant("road_movements", rows)
+                ch = rules.chain(sc, sc.road_movements, self.rng, t[rows], np.full(rows.size, latest_cutoff),
+                                 grant=grant)
                 ok = ch.status == rules.GRANTED
                 g = np.where(ok, ch.time_hours, np.inf)
                 n_req = ch.n_requests

@@ -17,6 +17,8 @@ import numpy as np
 from sim.model import rules
 from sim.model.schema import AttackEffects, DelayDist, Scenario
 
+from .security import SecurityState
+
 BASE_CREW, OTHER_CREW, PASSENGERS, CONTRACTORS = 0, 1, 2, 3
 KINDS = 4
 """Kinds of people, in the order their deaths of wounds are drawn (MODEL.md §14)."""
@@ -319,10 +321,12 @@ class Evacuated:
 
 
 def evacuate(sc: Scenario, records: list[tuple[np.ndarray, np.ndarray]], arrival: np.ndarray,
-             medevac: np.random.Generator, wounds: np.random.Generator) -> Evacuated:
+             medevac: np.random.Generator, wounds: np.random.Generator, security: SecurityState | None = None,
+             leg_rows: np.ndarray | None = None) -> Evacuated:
     """``records``: per segment driven, in order, the middle time ``t_e`` (m,) and the wounded by kind
     (KINDS, m). One medevac chain per segment with wounded, then per kind the deaths of wounds. The
-    chains of every segment of the leg are run together (they are independent)."""
+    chains of every segment of the leg are run together (they are independent). ``security`` and
+    ``leg_rows`` (the replication of each row) give the regimes' medevac grant factors (MODEL.md §15)."""
     m = arrival.size
     out = Evacuated(np.zeros((KINDS, m), dtype=np.int64), np.zeros((KINDS, m), dtype=np.int64),
                     np.zeros(m, dtype=np.int64), np.zeros(m, dtype=np.int64))
@@ -340,7 +344,8 @@ def evacuate(sc: Scenario, records: list[tuple[np.ndarray, np.ndarray]], arrival
     delay = arrival[a] - te
     granted = np.zeros(a.size, dtype=bool)
     if sc.medevac is not None:
-        ch = rules.chain(sc, sc.medevac, medevac, te, arrival[a])
+        grant = None if security is None or leg_rows is None else security.grant("medevac", leg_rows[a])
+        ch = rules.chain(sc, sc.medevac, medevac, te, arrival[a], grant=grant)
         granted = ch.status == rules.GRANTED
         np.add.at(out.requests, a, ch.n_requests)
         np.add.at(out.granted, a, granted.astype(np.int64))

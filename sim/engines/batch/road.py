@@ -21,6 +21,7 @@ from sim.model.schema import Scenario
 
 from .air_cover import AirCoverTable
 from .people import CONTRACTORS, KINDS, PASSENGERS, OccupantArrays, attacks, breakdowns, evacuate
+from .security import SecurityState, scale_threat
 
 LEG_COUNTS: tuple[str, ...] = (
     "ied_strikes", "ambushes", "breakdowns", "stationary_attacks", "wounded", "killed", "killed_in_action",
@@ -144,6 +145,8 @@ class Roads:
     routes: Routes
     streams: Streams
     air: AirCoverTable
+    security: SecurityState | None = None
+    """The block's regime paths (MODEL.md §15); ``None`` without a security state."""
 
     def drive(
         self,
@@ -211,6 +214,7 @@ class Roads:
             start = t[on]
             cover = self.air.covered(rows[on], start)
             f = rules.active_factors(sc, share, armoured, seg.cleared, cover)
+            scale_threat(sc, self.security, rows[on], start, f)
             fv = np.broadcast_to(f["vehicle"], on.shape)
             fc = np.broadcast_to(f["casualty"], on.shape)
             ied_m, amb_m, bd_m = rules.segment_means(sc, seg, n, f)
@@ -285,7 +289,7 @@ class Roads:
             t[on] = end
         leg.arrive_hours = t
         cv.write_back()
-        self._finish(leg, occ, records, personnel, pre)
+        self._finish(leg, occ, records, personnel, pre, rows)
         return leg
 
     # ------------------------------------------------------------ aggregate model
@@ -348,7 +352,7 @@ class Roads:
     # ------------------------------------------------------------ the end of the leg
 
     def _finish(self, leg: Leg, occ: OccupantArrays | None, records: list[tuple[np.ndarray, np.ndarray]],
-                personnel: np.ndarray | None, pre: str) -> None:
+                personnel: np.ndarray | None, pre: str, leg_rows: np.ndarray) -> None:
         """People's tallies, medevac and deaths of wounds at the end of the leg (MODEL.md §14)."""
         c = leg.counts
         sc = self.sc
@@ -371,7 +375,8 @@ class Roads:
         deaths = np.zeros((KINDS, m), dtype=np.int64)
         flown = np.zeros((KINDS, m), dtype=np.int64)
         if records:
-            out = evacuate(sc, records, leg.arrive_hours, self.streams[pre + "medevac"], self.streams[pre + "wounds"])
+            out = evacuate(sc, records, leg.arrive_hours, self.streams[pre + "medevac"], self.streams[pre + "wounds"],
+                           self.security, leg_rows)
             deaths, flown = out.deaths, out.flown
             c["medevac_requests"] += out.requests
             c["medevac_granted"] += out.granted

@@ -75,6 +75,9 @@ class Tally:
     """Per base: (replications, times, cargo units out) of each granted flight and arrival with cargo."""
     exits: rules.Exit = field(init=False, repr=False, compare=False)
     """The block's early exits (``flights.draw_exits``), set by ``engine.run_block``."""
+    security_days: np.ndarray = field(init=False, repr=False, compare=False)
+    """(replications, regimes) days in each regime to the deadline (MODEL.md §15), with a security
+    state; set by ``engine.run_block``."""
 
     def __post_init__(self) -> None:
         shape = (self.n_reps, self.n_bases)

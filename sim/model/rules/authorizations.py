@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -89,13 +90,15 @@ def chain(
     submit_hours: np.ndarray,
     cancel_hours: np.ndarray,
     first_chunk: int = 4,
+    grant: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
 ) -> ChainOutcomes:
     """Run request chains (MODEL.md §2) for every entry of ``submit_hours`` at once.
 
     Tries are drawn in chunks (``first_chunk`` tries, doubling while entries stay open): for the
     entries still open, a matrix of decision delays and one of uniforms; decision times are
     cumulative sums, and the first try that is cancelled, granted or gives up ends the chain.
-    No loop runs over entries.
+    No loop runs over entries. ``grant`` (the security state, MODEL.md §15) gives the factor on
+    the grant probability of the tries of entries ``idx`` decided at ``d``.
     """
     s0 = np.asarray(submit_hours, dtype=float).reshape(-1)
     shape = np.shape(submit_hours)
@@ -118,7 +121,10 @@ def chain(
         # decision j = start + sum(delays[:j+1]) + j * retry
         d = start[idx, None] + np.cumsum(delay, axis=1) + auth.retry_hours * cols
         cancelled = d >= cancel[idx, None]
-        granted = ~cancelled & (u < p_grant_at(sc, auth, d))
+        p = p_grant_at(sc, auth, d)
+        if grant is not None:
+            p = np.minimum(1.0, p * grant(idx, d))
+        granted = ~cancelled & (u < p)
         gave_up = ~cancelled & ~granted & (d + auth.retry_hours - s0[idx, None] > give_up)
         end = cancelled | granted | gave_up
         ended = end.any(axis=1)

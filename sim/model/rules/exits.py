@@ -11,6 +11,8 @@ import numpy as np
 
 from sim.model.schema import Base, Scenario
 
+from .security import RegimePaths, exit_trigger, exit_trigger_one
+
 INF = math.inf
 T = TypeVar("T", float, np.ndarray)
 
@@ -59,12 +61,18 @@ def exit_plan(sc: Scenario, base: Base) -> ExitPlan:
                     0.0 if ee is None else ee.notice_hours, sc.hours(base.leave_by), base.destruction.lead_hours)
 
 
-def early_exit(sc: Scenario, base: Base, rng: np.random.Generator, size: int) -> Exit[np.ndarray]:
-    """Draw the early exit of ``base`` for ``size`` replications (MODEL.md §1)."""
+def early_exit(sc: Scenario, base: Base, rng: np.random.Generator, size: int,
+               security: tuple[np.ndarray, RegimePaths] | None = None) -> Exit[np.ndarray]:
+    """Draw the early exit of ``base`` for ``size`` replications (MODEL.md §1); ``security`` (the
+    regimes' hazard factors and the replications' regime paths) makes the hazard follow the
+    regimes (MODEL.md §15)."""
     plan = exit_plan(sc, base)
     planned, lead, notice = plan.planned_leave_hours, plan.lead_hours, plan.notice_hours
     if plan.from_hours is None:
         trig = np.full(size, INF)
+    elif security is not None:
+        trig = exit_trigger(plan.from_hours, plan.mean_hours, security[0], security[1],
+                            rng.standard_exponential(size))
     else:
         trig = plan.from_hours + rng.exponential(plan.mean_hours, size)
     forced = trig + notice < planned
@@ -74,12 +82,20 @@ def early_exit(sc: Scenario, base: Base, rng: np.random.Generator, size: int) ->
     return Exit(np.where(forced, trig, INF), leave, cutoff, forced)
 
 
-def early_exit_one(plan: ExitPlan, rng: np.random.Generator) -> Exit[float]:
+def early_exit_one(plan: ExitPlan, rng: np.random.Generator,
+                   security: tuple[np.ndarray, list[float], list[int]] | None = None) -> Exit[float]:
     """``early_exit`` for one replication on Python floats: the same draw and the same operations
     as ``early_exit(..., size=1)`` (a test checks equality); numpy on one-element arrays costs
-    about ten times as much, once per SimPy replication."""
+    about ten times as much, once per SimPy replication. ``security``: the regimes' hazard factors
+    and the replication's path (change times, regimes)."""
     planned, lead = plan.planned_leave_hours, plan.lead_hours
-    trig = INF if plan.from_hours is None else plan.from_hours + float(rng.exponential(plan.mean_hours))
+    if plan.from_hours is None:
+        trig = INF
+    elif security is not None:
+        trig = exit_trigger_one(plan.from_hours, plan.mean_hours, security[0], security[1], security[2],
+                                float(rng.standard_exponential()))
+    else:
+        trig = plan.from_hours + float(rng.exponential(plan.mean_hours))
     notice = plan.notice_hours
     if not trig + notice < planned:
         return Exit(INF, planned, planned - lead, False)
