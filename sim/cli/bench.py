@@ -16,7 +16,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-MODULES: tuple[str, ...] = ("bench_startup", "bench_des", "bench_batch", "bench_experiments", "bench_charts")
+MODULES: tuple[str, ...] = ("bench_startup", "bench_des", "bench_batch", "bench_experiments", "bench_charts",
+                            "bench_security")
 
 
 def register(subparsers: Any) -> None:

@@ -68,6 +68,8 @@ def chart_plan(sc: Scenario, tables: Mapping[str, pd.DataFrame],
         b0 = _first_point(bases)
         if many:
             plan["extraction"] = lambda: plots.plot_extraction(b0, sc)
+            if sc.security is not None:
+                plan["security"] = lambda: plots.plot_security(b0, sc)
         plan["cargo_fates"] = lambda: plots.plot_cargo_fates(b0)
     if runs is not None and many:
         r0 = _first_point(runs)

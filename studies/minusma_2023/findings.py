@@ -55,6 +55,8 @@ COUNTERFACTUALS: tuple[Counterfactual, ...] = (
     Counterfactual("escorts without effect (what escorts buy, with the sign reversed)",
                    _both("escorts_without_effect.yaml")),
     Counterfactual("200 Gao trucks released on 24 Sep", _both("trucks_released.yaml")),
+    Counterfactual("no offensive: the security state stays tense (what the fighting costs, sign reversed)",
+                   _both("no_offensive.yaml")),
     Counterfactual("no early-exit pressure",
                    {"kidal_2023": "no_early_exit_kidal.yaml", "minusma_phase2_2023": "no_early_exit_phase2.yaml"}),
     Counterfactual("convoys of at most 50 vehicles", _both("convoy_50.yaml")),

@@ -749,3 +749,66 @@ def _road(pick: Pick, a: str, b: str) -> dict[str, Any]:
     return {"from": a, "to": b, "km": pick.sampled_from([5.0, 40.0, 150.0]),
             "terrain": pick.sampled_from(["track", "paved"]),
             "threat": pick.sampled_from(["low", "high"]), "cleared": pick.booleans()}
+
+
+# ---------------------------------------------------------------- threat and consent over time (MODEL.md §15-§16)
+
+SECURITY_BLOCK: dict[str, Any] = {
+    "initial": "calm",
+    "regimes": {
+        "calm": {},
+        "tense": {"ied_rate_factor": 1.8, "ambush_rate_factor": 1.5, "early_exit_factor": 2.0,
+                  "grant_factors": {"personnel_flights": 0.6, "road_movements": 0.7}},
+        "fighting": {"ied_rate_factor": 3.0, "ambush_rate_factor": 4.0, "early_exit_factor": 5.0,
+                     "grant_factors": {"personnel_flights": 0.2, "cargo_flights": 0.0, "road_movements": 0.3,
+                                       "air_cover": 0.0, "medevac": 1.5}},
+    },
+    "transitions": [
+        {"from": "calm", "to": "tense", "rate_per_day": 0.25},
+        {"from": "tense", "to": "calm", "rate_per_day": 0.2},
+        {"from": "tense", "to": "fighting", "rate_per_day": 0.15},
+        {"from": "fighting", "to": "tense", "rate_per_day": 0.3},
+    ],
+    "forced": [{"at": "2024-01-12", "to": "fighting", "hold_until": "2024-01-15"}],
+}
+"""Three regimes, a random chain between them and a dated offensive held for three days."""
+
+
+def security_regimes() -> dict[str, Any]:
+    """``two_bases`` (every mechanism at once) under ``SECURITY_BLOCK``: regimes change threat, the
+    early-exit hazard and the grant probabilities of flights, lift rounds and air cover."""
+    d = two_bases()
+    d["name"] = "security_regimes"
+    d["security"] = copy.deepcopy(SECURITY_BLOCK)
+    d["sites"]["east"]["early_exit"] = {"from": "2024-01-06", "hazard_per_day": 0.1, "notice_hours": 24}
+    return d
+
+
+def security_people() -> dict[str, Any]:
+    """The people model with medevac and deaths of wounds under ``SECURITY_BLOCK`` (the medevac
+    grant factor and the threat factors)."""
+    d = people_medevac()
+    d["name"] = "security_people"
+    sec = copy.deepcopy(SECURITY_BLOCK)
+    sec["forced"] = [{"at": "2024-01-03", "to": "fighting"}]
+    d["security"] = sec
+    return d
+
+
+def night_moves(moves: str = "night") -> dict[str, Any]:
+    """``tiny`` driven only by night (or at ``any`` hour), with night factors on threat and speed."""
+    d = tiny()
+    d["name"] = f"night_{moves}"
+    d["calendar"]["daylight"] = {"start_hour": 6.5, "end_hour": 18.5}
+    d["calendar"]["night"] = {"ied_rate_factor": 2.5, "ambush_rate_factor": 0.5, "speed_factor": 0.7}
+    d["convoy"]["moves"] = moves
+    return d
+
+
+SECURITY = {
+    "security_regimes": lambda: validate(security_regimes()),
+    "security_people": lambda: validate(security_people()),
+    "night_only": lambda: validate(night_moves("night")),
+    "night_any_hour": lambda: validate(night_moves("any")),
+}
+"""One synthetic scenario per rule of the security state and of day and night."""

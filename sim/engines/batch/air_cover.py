@@ -29,7 +29,7 @@ class AirCoverTable:
         start_hours = days * 24.0 - rules.hour0(self.sc)
         p = rules.p_grant_at(self.sc, self.sc.air_cover, start_hours)
         sec = self.security
-        if sec is None:
+        if sec is None or not np.any(p > 0.0):  # no factor raises a probability of 0
             return p
         reps = np.arange(self.n_reps)
         reg = sec.regime(reps, np.broadcast_to(start_hours, (self.n_reps, start_hours.size)))

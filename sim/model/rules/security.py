@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
+
 from sim.model.schema import Scenario
 
 from .calendar import air_cover_last_day, hour0
@@ -48,6 +51,10 @@ class SecurityPlan:
     """Hour at which the chain restarts after each forced transition (its ``hold_until``, or ``at``)."""
     horizon: float
     """Hours up to which paths are drawn (MODEL.md §15)."""
+    first_stop: float
+    """Paths are drawn in two stages, to this time (past the deadline, every planned leave-by and
+    date of the scenario) and, only when a later time is asked, on to the horizon. Memoryless
+    waiting times make the two stages one path in distribution."""
 
     @property
     def size(self) -> int:
@@ -99,126 +106,226 @@ def security_plan(sc: Scenario) -> SecurityPlan | None:
         forced_resume=np.array([sc.hours(f.hold_until if f.hold_until is not None else f.at) for f in forced],
                                dtype=float),
         horizon=horizon_hours(sc),
+        first_stop=min(horizon_hours(sc), _last_date_hours(sc) + 7 * 24.0),
     )
 
 
-@dataclass(frozen=True)
+def _last_date_hours(sc: Scenario) -> float:
+    """The latest date the scenario names (deadline, leave-by, early exits, lifts, forced changes)."""
+    hours = [sc.hours(sc.calendar.deadline)]
+    for b in sc.bases.values():
+        hours.append(sc.hours(b.leave_by))
+        if b.early_exit is not None:
+            hours.append(sc.hours(b.early_exit.from_))
+    for lift in sc.fleet.lifts.values():
+        if lift.available_from is not None:
+            hours.append(sc.hours(lift.available_from))
+    if sc.security is not None:
+        for f in sc.security.forced:
+            hours.append(sc.hours(f.hold_until if f.hold_until is not None else f.at))
+    return max(hours)
+
+
 class RegimePaths:
     """Regime paths of replications: change times (hours, the first 0, padded with ``inf``) and the
-    regime from each change on, arrays ``(replications, changes)``."""
+    regime from each change on, arrays ``(replications, changes)``. Drawn to ``drawn_to``; a
+    lookup at a later time draws the rest of every path first (``regime_paths``)."""
 
-    times: np.ndarray
-    regimes: np.ndarray
+    def __init__(self, times: np.ndarray, regimes: np.ndarray, drawn_to: float = INF,
+                 more: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None) -> None:
+        self.times, self.regimes, self.drawn_to, self._more = times, regimes, drawn_to, more
+        self._reset()
+
+    def _reset(self) -> None:
+        self.first_times = self.times.min(axis=0) if self.times.size else np.zeros(0)
+        """Per column, the earliest change time over the rows (non-decreasing, as each row is
+        sorted): a lookup at times up to ``t`` reads only the columns whose earliest time is at
+        most ``t``."""
+        self.__dict__.pop("_daily", None)
+
+    def complete(self, until: float = INF) -> None:
+        """Draw the rest of the paths if a time at or after ``until`` is asked."""
+        if until >= self.drawn_to and self._more is not None:
+            self.times, self.regimes = self._more()
+            self.drawn_to, self._more = INF, None
+            self._reset()
+
+    @cached_property
+    def _daily(self) -> tuple[np.ndarray, np.ndarray]:
+        """The regime at each whole day ``24·i`` h of each row, and whether the row changes regime
+        inside ``(24·i, 24·(i+1)]``: a lookup in a day without a change is one gather."""
+        n, width = self.times.shape
+        finite = np.isfinite(self.times[:, 1:])
+        last = float(self.times[:, 1:][finite].max(initial=0.0))
+        cells = int(math.floor(last / 24.0)) + 2
+        rows, cols = np.nonzero(finite)
+        t = self.times[rows, cols + 1]
+        first = np.ceil(t / 24.0).astype(np.int64)  # the first day start at or after each change
+        first = np.where(first * 24.0 < t, first + 1, first)
+        counts = np.bincount(rows * (cells + 1) + first, minlength=n * (cells + 1)).reshape(n, cells + 1)
+        k = np.cumsum(counts, axis=1)  # changes at or before each day start (the start not counted)
+        regime = np.take(self.regimes, k[:, :cells] + (np.arange(n) * width)[:, None])
+        changes = k[:, 1:cells + 1] > k[:, :cells]
+        return regime, changes
 
     def at(self, rows: np.ndarray, t: np.ndarray | float) -> np.ndarray:
         """The regime of replication ``rows[i]`` at time ``t[i]``; ``t`` may be a matrix
-        ``(len(rows), k)`` of times per row (the last change at or before the time)."""
+        ``(len(rows), k)`` of times per row (the last change at or before the time; the start's
+        regime before time 0)."""
         rows = np.asarray(rows)
         t = np.broadcast_to(np.asarray(t, dtype=float), rows.shape) if np.ndim(t) == 0 else np.asarray(t, dtype=float)
-        if self.times.shape[1] == 1:
+        if t.size:
+            self.complete(float(t.max()))
+        width = int(np.searchsorted(self.first_times, t.max(initial=0.0), side="right")) if t.size else 1
+        if width <= 1:
             return np.broadcast_to(self.regimes[rows, 0].reshape(rows.shape + (1,) * (t.ndim - rows.ndim)), t.shape)
-        times = self.times[rows]
-        if t.ndim == rows.ndim:
-            k = np.maximum((times <= t[:, None]).sum(axis=1) - 1, 0)
-            return self.regimes[rows, k]
-        k = np.maximum((times[:, None, :] <= t[:, :, None]).sum(axis=2) - 1, 0)
-        return self.regimes[rows[:, None], k]
+        regime, changes = self._daily
+        rr = np.broadcast_to(rows.reshape(rows.shape + (1,) * (t.ndim - rows.ndim)), t.shape)
+        day = np.floor(t / 24.0)
+        day = np.where(day * 24.0 > t, day - 1.0, day)
+        cell = np.clip(day, 0, regime.shape[1] - 1).astype(np.int64)
+        cell += rr * regime.shape[1]  # flat indices: one take is cheaper than a 2-D fancy index
+        out = np.take(regime, cell)
+        unsure = np.take(changes, cell)
+        if unsure.any():
+            ra, ta = rr[unsure], t[unsure]
+            k = (self.times[ra, 1:width] <= ta[:, None]).sum(axis=1)
+            out[unsure] = self.regimes[ra, k]
+        early = t < 0.0
+        if early.any():
+            out[early] = self.regimes[rr[early], 0]
+        return out
 
 
 def regime_paths(plan: SecurityPlan, rng: np.random.Generator, size: int) -> RegimePaths:
-    """Draw ``size`` regime paths (MODEL.md §15), in rounds over the replications still before the
-    horizon: each round draws one exponential and one uniform for each of them."""
-    tau = np.zeros(size)
-    reg = np.full(size, plan.initial, dtype=np.int64)
-    nxt = np.zeros(size, dtype=np.int64)  # index of the next forced transition
-    n_forced = plan.forced_at.size
-    f_at = np.append(plan.forced_at, INF)
-    f_to = np.append(plan.forced_to, 0)
-    f_resume = np.append(plan.forced_resume, INF)
-    times_cols = [np.zeros(size)]
-    regs_cols = [reg.copy()]
-    active = np.flatnonzero(tau < plan.horizon)
-    q = plan.out_per_day
-    while active.size:
-        e = rng.standard_exponential(active.size)
-        u = rng.random(active.size)
-        r = reg[active]
-        qr = q[r]
-        cand = np.where(qr > 0.0, tau[active] + 24.0 * e / np.where(qr > 0.0, qr, 1.0), INF)
-        f = f_at[nxt[active]]
-        forced = (f <= cand) & (f < plan.horizon)
-        jump = ~forced & (cand < plan.horizon)
-        new_t = np.full(size, INF)
-        new_r = reg.copy()
-        fa = active[forced]
-        if fa.size:
-            k = nxt[fa]
-            new_t[fa] = f_at[k]
-            reg[fa] = f_to[k]
-            tau[fa] = f_resume[k]
-            nxt[fa] = np.minimum(k + 1, n_forced)
-        ja = active[jump]
-        if ja.size:
-            rj = reg[ja]
-            dest = np.empty(ja.size, dtype=np.int64)
-            for regime in np.unique(rj):
-                sel = rj == regime
-                c = plan.cum_rates[regime]
-                dest[sel] = plan.dests[regime][np.minimum(np.searchsorted(c, u[jump][sel] * q[regime], side="right"),
-                                                          c.size - 1)]
-            new_t[ja] = cand[jump]
-            reg[ja] = dest
-            tau[ja] = cand[jump]
-        new_r[fa] = reg[fa]
-        new_r[ja] = reg[ja]
-        done = active[~forced & ~jump]
-        tau[done] = INF
-        times_cols.append(new_t)
-        regs_cols.append(new_r)
-        active = active[tau[active] < plan.horizon]
-    return _compact(np.stack(times_cols, axis=1), np.stack(regs_cols, axis=1))
+    """Draw ``size`` regime paths (MODEL.md §15) to ``plan.first_stop``, the rest on demand, in
+    rounds over the replications still drawing: each round draws one exponential and one uniform
+    for each of them."""
+    state = _PathState(plan, size)
+    state.draw(rng, plan.first_stop)
+    times, regs = state.arrays()
+
+    def more() -> tuple[np.ndarray, np.ndarray]:
+        state.draw(rng, plan.horizon)
+        return state.arrays()
+
+    return RegimePaths(times, regs, plan.first_stop if plan.first_stop < plan.horizon else INF,
+                       more if plan.first_stop < plan.horizon else None)
 
 
-def _compact(times: np.ndarray, regs: np.ndarray) -> RegimePaths:
-    """Each row's changes first (time order kept), padding (``inf``) after them."""
-    order = np.argsort(~np.isfinite(times), axis=1, kind="stable")
-    t = np.take_along_axis(times, order, axis=1)
-    r = np.take_along_axis(regs, order, axis=1)
-    width = max(1, int(np.isfinite(t).sum(axis=1).max(initial=1)))
-    t, r = t[:, :width], r[:, :width]
-    last = np.take_along_axis(r, (np.isfinite(t).sum(axis=1) - 1)[:, None], axis=1)
-    r = np.where(np.isfinite(t), r, last)
-    return RegimePaths(np.ascontiguousarray(t), np.ascontiguousarray(r))
+class _PathState:
+    """Where each replication's path has got to, and the changes drawn so far."""
+
+    def __init__(self, plan: SecurityPlan, size: int) -> None:
+        self.plan, self.size = plan, size
+        self.tau = np.zeros(size)
+        self.reg = np.full(size, plan.initial, dtype=np.int64)
+        self.nxt = np.zeros(size, dtype=np.int64)  # index of the next forced transition
+        self.count = np.ones(size, dtype=np.int64)  # changes recorded per row (the start counts)
+        self.got: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self.active = np.arange(size)
+
+    def draw(self, rng: np.random.Generator, stop: float) -> None:
+        """Draw changes up to ``stop``; a row whose next change would come later waits at ``stop``
+        (its waiting time is drawn again from there: the chain is memoryless)."""
+        plan = self.plan
+        n_forced = plan.forced_at.size
+        f_at = np.append(plan.forced_at, INF)
+        f_to = np.append(plan.forced_to, 0)
+        f_resume = np.append(plan.forced_resume, INF)
+        q = plan.out_per_day
+        tau, reg, nxt, count = self.tau, self.reg, self.nxt, self.count
+        active = self.active[tau[self.active] < stop]
+        waiting = self.active[tau[self.active] >= stop]
+        while active.size:
+            e = rng.standard_exponential(active.size)
+            u = rng.random(active.size)
+            r = reg[active]
+            qr = q[r]
+            cand = np.where(qr > 0.0, tau[active] + 24.0 * e / np.where(qr > 0.0, qr, 1.0), INF)
+            k = nxt[active]
+            f = f_at[k]
+            forced = (f <= cand) & (f < stop)
+            jump = ~forced & (cand < stop)
+            new_r = r.copy()
+            new_r[forced] = f_to[k[forced]]
+            if jump.any():
+                rj = r[jump]
+                dest = np.empty(rj.size, dtype=np.int64)
+                uj = u[jump]
+                for regime in np.unique(rj):
+                    sel = rj == regime
+                    c = plan.cum_rates[regime]
+                    dest[sel] = plan.dests[regime][np.minimum(np.searchsorted(c, uj[sel] * q[regime], side="right"),
+                                                              c.size - 1)]
+                new_r[jump] = dest
+            moved = forced | jump
+            at_rows = active[moved]
+            self.got.append((at_rows, count[at_rows], np.where(forced, f, cand)[moved], new_r[moved]))
+            count[at_rows] += 1
+            reg[at_rows] = new_r[moved]
+            next_tau = np.where(forced, f_resume[k], cand)[moved]
+            tau[at_rows] = next_tau
+            nxt[active[forced]] = np.minimum(k[forced] + 1, n_forced)
+            later = active[~moved]  # the next change comes at or after ``stop``
+            if stop < plan.horizon and later.size:
+                tau[later] = stop
+                waiting = np.concatenate([waiting, later])
+            waiting = np.concatenate([waiting, at_rows[next_tau >= stop]]) if stop < plan.horizon else waiting
+            active = at_rows[next_tau < stop]
+        self.active = np.sort(waiting[tau[waiting] < plan.horizon]) if stop < plan.horizon else np.zeros(0, np.int64)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """Change times and regimes, ``(replications, changes)``, padded with ``inf`` and each row's
+        last regime."""
+        size = self.size
+        width = int(self.count.max(initial=1))
+        times = np.full((size, width), INF)
+        times[:, 0] = 0.0
+        regs = np.empty((size, width), dtype=np.int64)
+        regs[:, 0] = self.plan.initial
+        if self.got:
+            rr = np.concatenate([g[0] for g in self.got])
+            cc = np.concatenate([g[1] for g in self.got])
+            times[rr, cc] = np.concatenate([g[2] for g in self.got])
+            regs[rr, cc] = np.concatenate([g[3] for g in self.got])
+        last = regs[np.arange(size), self.count - 1]
+        pad = np.arange(width)[None, :] >= self.count[:, None]
+        return times, np.where(pad, last[:, None], regs)
 
 
 def regime_path_one(plan: SecurityPlan, rng: np.random.Generator) -> tuple[list[float], list[int]]:
-    """``regime_paths(..., size=1)`` for one replication on Python numbers: the same draws in the
-    same order (a test checks equality). Change times (the first 0) and the regime from each."""
+    """The whole path of one replication on Python numbers, in ``regime_paths``'s two stages: the
+    same draws in the same order as ``regime_paths(..., size=1)`` drawn to the horizon (a test
+    checks equality). Change times (the first 0) and the regime from each."""
     times, regs = [0.0], [plan.initial]
     tau, reg, nxt = 0.0, plan.initial, 0
     n_forced = plan.forced_at.size
     horizon = plan.horizon
-    while tau < horizon:
-        e = float(rng.standard_exponential())
-        u = float(rng.random())
-        qr = float(plan.out_per_day[reg])
-        cand = tau + 24.0 * e / qr if qr > 0.0 else INF
-        f = float(plan.forced_at[nxt]) if nxt < n_forced else INF
-        if f <= cand and f < horizon:
-            times.append(f)
-            reg = int(plan.forced_to[nxt])
-            regs.append(reg)
-            tau = float(plan.forced_resume[nxt])
-            nxt += 1
-        elif cand < horizon:
-            c = plan.cum_rates[reg]
-            i = min(int(np.searchsorted(c, u * qr, side="right")), c.size - 1)
-            reg = int(plan.dests[reg][i])
-            times.append(cand)
-            regs.append(reg)
-            tau = cand
-        else:
-            break
+    for stop in ((plan.first_stop, horizon) if plan.first_stop < horizon else (horizon,)):
+        while tau < stop:
+            e = float(rng.standard_exponential())
+            u = float(rng.random())
+            qr = float(plan.out_per_day[reg])
+            cand = tau + 24.0 * e / qr if qr > 0.0 else INF
+            f = float(plan.forced_at[nxt]) if nxt < n_forced else INF
+            if f <= cand and f < stop:
+                times.append(f)
+                reg = int(plan.forced_to[nxt])
+                regs.append(reg)
+                tau = float(plan.forced_resume[nxt])
+                nxt += 1
+            elif cand < stop:
+                c = plan.cum_rates[reg]
+                i = min(int(np.searchsorted(c, u * qr, side="right")), c.size - 1)
+                reg = int(plan.dests[reg][i])
+                times.append(cand)
+                regs.append(reg)
+                tau = cand
+            else:
+                if stop < horizon:
+                    tau = stop
+                break
     return times, regs
 
 
@@ -235,8 +342,8 @@ def exit_trigger(from_hours: float, mean_hours: float, factor: np.ndarray, paths
     lo = np.maximum(t, from_hours)
     hi = np.maximum(np.concatenate([t[:, 1:], np.full((t.shape[0], 1), INF)], axis=1), from_hours)
     c = factor[paths.regimes]
-    length = hi - lo
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore"):  # padding: inf - inf
+        length = hi - lo
         part = np.where(c > 0.0, c * length / mean_hours, 0.0)
     part = np.where(np.isnan(part), 0.0, part)
     before = np.concatenate([np.zeros((t.shape[0], 1)), np.cumsum(part, axis=1)[:, :-1]], axis=1)
@@ -342,7 +449,9 @@ class GrantFactor:
     def __call__(self, idx: np.ndarray, d: np.ndarray) -> np.ndarray:
         """Factors of the tries decided at ``d`` (``(len(idx), k)``) of entries ``idx``."""
         reg = self.paths.at(self.rows[idx], d)
-        return self.factors[self.which[idx][:, None], reg]
+        if self.factors.shape[0] == 1:
+            return np.take(self.factors[0], reg)
+        return np.take(self.factors, self.which[idx][:, None] * self.factors.shape[1] + reg)
 
 
 def is_night(sc: Scenario, t: np.ndarray | float) -> np.ndarray:

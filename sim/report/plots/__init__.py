@@ -14,6 +14,7 @@ from sim.report.plots.distributions import (
 )
 from sim.report.plots.maps import node_positions, plot_network
 from sim.report.plots.scattered import plot_partial_dependence, plot_scatter
+from sim.report.plots.security import plot_security
 from sim.report.plots.style import OKABE_ITO, hours_to_dates, new_axes
 from sim.report.plots.sweeps import metric_label, plot_heatmap, plot_paired, plot_sweep, plot_tornado
 from sim.report.plots.timeline import leave_by_from_bases, plot_timeline
@@ -37,6 +38,7 @@ __all__ = [
     "plot_paired",
     "plot_partial_dependence",
     "plot_scatter",
+    "plot_security",
     "plot_strikes",
     "plot_sweep",
     "plot_timeline",
