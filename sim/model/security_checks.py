@@ -3,8 +3,23 @@ regimes that must exist, forced transitions that must not overlap, a bounded cou
 
 from __future__ import annotations
 
-from sim.model.rules.security import MAX_REGIME_CHANGES, horizon_hours
+import math
+
 from sim.model.schema import Scenario
+
+MAX_REGIME_CHANGES = 2000.0
+"""Largest expected count of regime changes per replication up to the horizon (MODEL.md, Bounds)."""
+AIR_COVER_HORIZON_DAYS = 366
+"""``rules.calendar.AIR_COVER_HORIZON_DAYS``, here without numpy (validation imports no numpy)."""
+
+
+def horizon_days(sc: Scenario) -> float:
+    """Days from the start to the security path's horizon (``rules.security.horizon_hours`` / 24,
+    in plain Python: a test checks they agree)."""
+    s = sc.calendar.start
+    h0 = s.hour + s.minute / 60.0 + s.second / 3600.0
+    last_day = math.floor((sc.hours(sc.calendar.deadline) + h0) / 24.0) + AIR_COVER_HORIZON_DAYS
+    return ((last_day + 1) * 24.0 - h0) / 24.0
 
 
 class SecurityProblem(ValueError):
@@ -54,7 +69,7 @@ def check_security(sc: Scenario) -> None:
         out[tr.from_] = out.get(tr.from_, 0.0) + tr.rate_per_day
     if out:
         worst = max(out, key=lambda n: out[n])
-        days = horizon_hours(sc) / 24.0
+        days = horizon_days(sc)
         if out[worst] * days > MAX_REGIME_CHANGES:
             _fail("security.transitions", f"regime '{worst}' is left at {out[worst]:g} per day: over the "
                   f"{days:.0f}-day horizon (the deadline plus a year) that is more than "

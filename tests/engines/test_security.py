@@ -200,3 +200,11 @@ def test_night_only_convoys_start_every_segment_at_night() -> None:
     t0 = sc.hours(sc.bases["alpha"].leave_by)
     assert np.allclose(df["exit_hours"], df["exit_hours"].iloc[0])
     assert t0 >= 0.0
+
+
+def test_validation_and_the_engines_use_one_horizon() -> None:
+    from sim.model.security_checks import horizon_days
+
+    for d in (security_regimes(), _two_state(0.4, 0.6, 0)):
+        sc = validate(d)
+        assert horizon_days(sc) * 24.0 == pytest.approx(sec.horizon_hours(sc), abs=1e-9)

@@ -51,6 +51,10 @@ def fake_bases(sc: Scenario, replications: int = 40, seed: int = 1) -> pd.DataFr
     df = pd.DataFrame(rows)
     df["destroyed_value_usd"] = 0.0
     df["abandoned_value_usd"] = 0.0
+    if sc.security is not None:  # days in each regime: an even split of the run, the same on every base
+        days = sc.hours(sc.calendar.deadline) / 24.0
+        for regime in sc.security.regimes:
+            df[f"security_{regime}_days"] = days / len(sc.security.regimes)
     return finish_bases(sc, df[base_columns(sc)])
 
 

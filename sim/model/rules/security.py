@@ -20,8 +20,6 @@ from .calendar import air_cover_last_day, hour0
 INF = math.inf
 PURPOSES: tuple[str, ...] = ("personnel_flights", "cargo_flights", "road_movements", "air_cover", "medevac")
 """Purposes of authorization requests, each with its grant factor per regime (MODEL.md §15)."""
-MAX_REGIME_CHANGES = 2000.0
-"""Largest expected count of regime changes per replication up to the horizon (MODEL.md, Bounds)."""
 
 
 @dataclass(frozen=True)
