@@ -10,6 +10,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 import numpy as np
+
 from sim.model.schema import Scenario
 
 from .calendar import air_cover_last_day, hour0
