@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from sim.engines.streams import Streams
 from sim.model import rules
 
 from .state import Static
+
+if TYPE_CHECKING:
+    from .security import Regimes
 
 
 class AirCoverDays:
@@ -17,10 +21,13 @@ class AirCoverDays:
     convoy asks first: the cover of a day does not depend on which processes asked before.
     """
 
-    def __init__(self, static: Static, streams: Streams) -> None:
+    def __init__(self, static: Static, streams: Streams, regimes: Regimes | None = None) -> None:
+        """``regimes``: the replication's regime path, whose ``air_cover`` grant factor at each
+        day's start scales the day's probability (MODEL.md §15)."""
         self.static, self.streams = static, streams
         self.uniforms: list[float] = []
         p = static.p_air_cover
+        self.p_grant = p if regimes is None else regimes.p_grant("air_cover", p)
         self.never = p.first == 0.0 and all(v == 0.0 for v in p.values)
         self.last_day = rules.air_cover_last_day(static.sc)
 
@@ -33,4 +40,4 @@ class AirCoverDays:
             return False
         while len(self.uniforms) <= day:
             self.uniforms.append(float(self.streams["air_cover"].random()))
-        return self.uniforms[day] < self.static.p_air_cover(day * 24.0 - self.static.hour0)
+        return self.uniforms[day] < self.p_grant(day * 24.0 - self.static.hour0)

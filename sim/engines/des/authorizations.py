@@ -21,6 +21,7 @@ import simpy
 from sim.model import rules
 from sim.model.schema import Authorization
 
+from .security import RegimeGrant
 from .simpy_internals import own_event, reschedule
 
 GRANTED, GAVE_UP, CANCELLED = rules.GRANTED, rules.GAVE_UP, rules.CANCELLED
@@ -31,11 +32,12 @@ class Requests:
     """What the chains of one authorization share in one replication: the environment, the grant
     probability ``p_grant(t)`` at decision time ``t`` (read once when it is fixed), ``delay()``
     drawing a decision delay (``rules.draw_delay``), ``uniform()`` drawing a try's uniform, and
-    the authorization's retry and give-up hours."""
+    the authorization's retry and give-up hours. With a security state ``p_grant`` carries the
+    regime's factor of the chains' purpose (``security.RegimeGrant``, MODEL.md §15)."""
 
     __slots__ = ("env", "p_grant", "p_fixed", "delay", "uniform", "give_up", "retry")
 
-    def __init__(self, env: simpy.Environment, auth: Authorization, p_grant: rules.PGrant,
+    def __init__(self, env: simpy.Environment, auth: Authorization, p_grant: rules.PGrant | RegimeGrant,
                  delay: Callable[[], float], uniform: Callable[[], float]) -> None:
         self.env, self.p_grant, self.p_fixed = env, p_grant, p_grant.fixed
         self.delay, self.uniform = delay, uniform

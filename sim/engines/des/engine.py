@@ -18,6 +18,7 @@ from .air_cover import AirCoverDays
 from .flights import flight_plan
 from .leaving import base_withdrawal, early_exit
 from .lifts import lift
+from .security import Regimes, ThreatClock
 from .state import BaseState, Replication, Static
 
 if TYPE_CHECKING:
@@ -31,10 +32,17 @@ def build(static: Static, seed: int, index: int, point: int = 0, crn: bool = Tru
     sc = static.sc
     streams = Streams(seed, "des", unit=index, point=point, crn=crn, words=words)
     env = simpy.Environment(initial_time=static.start_hours)
-    rep = Replication(static, env, streams, index, {}, AirCoverDays(static, streams), recorder)
+    regimes = threat = hazard = None
+    if static.security is not None:  # MODEL.md §15: the path first; no draw without a security block
+        regimes = Regimes.draw(static.security, streams["security"])
+        hazard = regimes.exit_hazard()
+    if static.threat_scaled:
+        threat = ThreatClock(sc, regimes)
+    rep = Replication(static, env, streams, index, {}, AirCoverDays(static, streams, regimes), recorder,
+                      regimes, threat)
     exit_rng = streams["early_exit"]
     for name in static.bases:
-        ex = rules.early_exit_one(static.exit_plans[name], exit_rng)
+        ex = rules.early_exit_one(static.exit_plans[name], exit_rng, hazard)
         open_cargo, n_open = static.flight_cargo[name]
         start = static.road_start[name]
         b = BaseState(

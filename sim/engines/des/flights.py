@@ -14,12 +14,19 @@ from .state import BaseState, Replication
 def flight_plan(rep: Replication, b: BaseState) -> None:
     """Start one request chain per planned sortie of base ``b``, from its submit time."""
     env, static = rep.env, rep.static
-    req = Requests(env, static.sc.flights, static.p_flights, rep.draws("flight_delay"), rep.draws("flight_u"))
+    sc = static.sc
+    req = Requests(env, sc.flights, static.p_flights, rep.draws("flight_delay"), rep.draws("flight_u"))
+    by_kind = None
+    regimes = rep.regimes
+    if regimes is not None:  # MODEL.md §15: the regime's grant factor by purpose (the same draws)
+        by_kind = {kind: Requests(env, sc.flights, regimes.p_grant(purpose, static.p_flights), req.delay, req.uniform)
+                   for kind, purpose in (("personnel", "personnel_flights"), ("cargo", "cargo_flights"))}
     tracing = rep.recorder is not None
     for s in static.sorties[b.name]:
         personnel = s.kind == "personnel"
+        r = req if by_kind is None else by_kind[s.kind]
         cancel = b.leave_by_hours if personnel else b.cutoff_hours
-        chain = Chain(req, cancel, decisions(rep, b, s) if tracing else None, s.submit_hours,
+        chain = Chain(r, cancel, decisions(rep, b, s) if tracing else None, s.submit_hours,
                       partial(resolved, rep, b, s))
         if personnel:
             b.personnel_chains.append(chain.done)

@@ -67,7 +67,8 @@ def lift(rep: Replication, name: str, spec: Lift) -> Generator[simpy.Event, Any,
     rec = rep.recorder
     requests = None
     if rules.lift_needs_authorization(sc, spec):
-        requests = Requests(env, sc.road_movements, static.p_road, rep.draws("road_delay"), rep.draws("road_u"))
+        p_road = static.p_road if rep.regimes is None else rep.regimes.p_grant("road_movements", static.p_road)
+        requests = Requests(env, sc.road_movements, p_road, rep.draws("road_delay"), rep.draws("road_u"))
     for index in itertools.count():
         n_req = 0
         if requests is not None:

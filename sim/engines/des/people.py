@@ -143,9 +143,11 @@ def breakdown_damage(occ: Occupants, u: float, p_repair: float, repair_hours: De
 
 
 def evacuate(sc: Scenario, records: list[tuple[float, list[int]]], arrival: float, medevac_rng: np.random.Generator,
-             wounds_rng: np.random.Generator) -> tuple[list[int], int, int, list[int]]:
+             wounds_rng: np.random.Generator,
+             grant: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None) -> tuple[list[int], int, int, list[int]]:
     """Medevac chains and deaths of wounds of one leg (MODEL.md §14): per kind the deaths, the
-    decided medevac requests, the granted chains, and per kind the wounded flown out alive."""
+    decided medevac requests, the granted chains, and per kind the wounded flown out alive.
+    ``grant``: the regimes' medevac grant factors (``rules.chain``'s ``grant``, MODEL.md §15)."""
     deaths = [0] * KINDS
     flown = [0] * KINDS
     n_req = n_granted = 0
@@ -155,7 +157,7 @@ def evacuate(sc: Scenario, records: list[tuple[float, list[int]]], arrival: floa
     granted = np.zeros(len(records), dtype=bool)
     delay = arrival - t_e
     if sc.medevac is not None:
-        ch = rules.chain(sc, sc.medevac, medevac_rng, t_e, np.full(len(records), arrival))
+        ch = rules.chain(sc, sc.medevac, medevac_rng, t_e, np.full(len(records), arrival), grant=grant)
         granted = ch.status == rules.GRANTED
         n_req = int(ch.n_requests.sum())
         n_granted = int(granted.sum())

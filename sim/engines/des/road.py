@@ -119,6 +119,7 @@ def convoy(
     armoured = cv.armoured
     never_covered, covered = rep.air_cover.never, rep.air_cover.covered
     stationary = static.stationary
+    threat_at = rep.threat  # the regime's and the night's factors (MODEL.md §15-§16), where any differs from 1
     for j, seg in enumerate(reversed(segments) if toward_base else segments):
         t = env.now
         n = sum(cv.groups) if occ is None else occ.vehicles() + cv.spent
@@ -126,7 +127,8 @@ def convoy(
             at_start = list(cv.groups)
             cv.personnel_at_start = cv.personnel
         flags = (_escort_share(rep, cv), armoured, seg.cleared, False if never_covered else covered(t))
-        ied_m, amb_m, bd_m, drive = static.segment(seg, n, flags)
+        threat = None if threat_at is None else threat_at(t)
+        ied_m, amb_m, bd_m, drive = static.segment(seg, n, flags, threat)
         if occ is not None:
             drive = drive / occ.speed_factor(sc.convoy.tow_speed_factor)
         ied = poisson(attack_u, attacks, ied_m)
@@ -136,7 +138,7 @@ def convoy(
         destroyed = wounded = killed = 0
         before = (list(occ.wounded), list(occ.killed)) if occ is not None else None
         if ied or amb or bd:
-            f = static.factors(flags)
+            f = static.factors(flags, threat)
             if effects is None:
                 effects, delays = streams[pre + "effects"], streams[pre + "delays"]
             if occ is not None:
@@ -209,7 +211,7 @@ def convoy(
         if stationary:
             rate = static.stationary_rate[seg.threat]
             if rate > 0.0 and end - t - drive > 0.0 and n > 0:
-                f = static.factors(flags)
+                f = static.factors(flags, threat)
                 n_stat = poisson(attack_u, attacks, float(rules.stationary_mean(rate, end - t - drive, f["ambush"])))
                 if n_stat:
                     if effects is None:
@@ -323,8 +325,9 @@ def _tally_people(cv: ConvoyState, occ: Occupants) -> None:
 def _evacuate(rep: Replication, cv: ConvoyState, occ: Occupants | None, pre: str, arrival: float) -> None:
     """Medevac and deaths of wounds of the leg's wounded (MODEL.md §14)."""
     sc = rep.static.sc
+    grant = None if rep.regimes is None else rep.regimes.grant_factor("medevac", len(cv.evac))
     deaths, n_req, n_granted, flown = evacuate(sc, cv.evac, arrival, rep.streams[pre + "medevac"],
-                                               rep.streams[pre + "wounds"])
+                                               rep.streams[pre + "wounds"], grant)
     c = cv.base.counts
     dead = sum(deaths)
     c["died_of_wounds"] += dead

@@ -12,15 +12,18 @@ import simpy
 from sim.engines.streams import Streams
 from sim.model import rules
 from sim.model.network import Segment, routes
-from sim.model.outcomes import BASE_COUNTS
+from sim.model.outcomes import BASE_COUNTS, security_columns
+from sim.model.rules import security as sec
 from sim.model.schema import FATES, DelayDist, Scenario
 
 from .draws import Draws, delays, uniforms
 from .people import type_infos
+from .security import scale_threat_one, threat_scaled
 
 if TYPE_CHECKING:
 
     from .air_cover import AirCoverDays
+    from .security import Regimes, Threat, ThreatClock
     from .trace import Recorder
 
 LeftParts = tuple[dict[str, int], dict[str, int], dict[str, int]]
@@ -109,9 +112,16 @@ class Static:
         self.escort_full_ratio = sc.mitigations.escort.full_effect_ratio
         self.final_people = {b: final_plan(sc, b, self.sp_classes) for b in self.bases} if self.people else {}
         """Per base: its final convoys' vehicles in the people model."""
-        self._factors: dict[tuple[float, bool, bool, bool], dict[str, float]] = {}
+        self.security = sec.security_plan(sc)
+        """The security process (MODEL.md §15), or ``None`` without a ``security`` block."""
+        self.security_columns = security_columns(sc)
+        self.threat_scaled = threat_scaled(sc, self.security)
+        """Whether a regime or the night can scale a segment's factors (MODEL.md §15-§16)."""
+        self.deadline_hours = sc.hours(sc.calendar.deadline)
+        self._factors: dict[tuple, dict[str, float]] = {}
+        """By flags, or by (flags, threat) where a regime or the night scales them."""
         self._destroy: dict[tuple[tuple[tuple[str, int], ...], float], LeftParts] = {}
-        self._segments: dict[tuple[int, int, tuple[float, bool, bool, bool]], tuple[float, float, float, float]] = {}
+        self._segments: dict[tuple, tuple[float, float, float, float]] = {}
 
     def _flight_cargo(self, base: str) -> tuple[dict[str, int], int]:
         units = {c: 0 for c in self.truck_classes}
@@ -144,20 +154,26 @@ class Static:
                 self._destroy[key] = out
         return out
 
-    def factors(self, flags: tuple[float, bool, bool, bool]) -> dict[str, float]:
-        """``rules.active_factors`` for (escort share, armour, cleared, air cover), as floats."""
-        f = self._factors.get(flags)
+    def factors(self, flags: tuple[float, bool, bool, bool], threat: Threat | None = None) -> dict[str, float]:
+        """``rules.active_factors`` for (escort share, armour, cleared, air cover), as floats; scaled
+        by the regime's and the night's ``threat`` (MODEL.md §15-§16) when not ``None``."""
+        key = flags if threat is None else (flags, threat)
+        f = self._factors.get(key)
         if f is None:
-            f = {k: float(v) for k, v in rules.active_factors(self.sc, *flags).items()}
-            self._factors[flags] = f
+            if threat is None:
+                f = {k: float(v) for k, v in rules.active_factors(self.sc, *flags).items()}
+            else:
+                f = scale_threat_one(self.sc, self.factors(flags), threat)
+            self._factors[key] = f
         return f
 
-    def segment(self, seg: Segment, n: int, flags: tuple[float, bool, bool, bool]) -> tuple[float, float, float, float]:
+    def segment(self, seg: Segment, n: int, flags: tuple[float, bool, bool, bool],
+                threat: Threat | None = None) -> tuple[float, float, float, float]:
         """Expected IED strikes, ambushes, breakdowns and the drive hours of ``n`` vehicles on ``seg``."""
-        key = (id(seg), n, flags)
+        key = (id(seg), n, flags) if threat is None else (id(seg), n, flags, threat)
         out = self._segments.get(key)
         if out is None:
-            f = self.factors(flags)
+            f = self.factors(flags, threat)
             ied, amb, bd = rules.segment_means(self.sc, seg, n, f)
             out = (float(ied), float(amb), float(bd), float(rules.drive_hours(self.sc, seg, n, f)))
             self._segments[key] = out
@@ -255,7 +271,12 @@ class Replication:
     bases: dict[str, BaseState]
     air_cover: AirCoverDays
     recorder: Recorder | None = None
+    regimes: Regimes | None = None
+    """The replication's regime path (MODEL.md §15), with a security state."""
+    threat: ThreatClock | None = None
+    """The regime's and the night's factors on segments (MODEL.md §15-§16), where any differs from 1."""
     _draws: dict[str, Draws] = field(default_factory=dict)
+    _security_days: list[float] | None = None
 
     def draws(self, key: str) -> Draws:
         """Block-drawn values of ``DRAWS[key]``: ``flight_delay``, ``flight_u``, ``road_delay``,
@@ -285,4 +306,8 @@ class Replication:
         times = (rules.out_times_one(b.out_people, spec.personnel)
                  + rules.out_times_one(b.out_cargo, sum(spec.cargo.values())))
         row.update(zip(self.static.out_columns, times, strict=True))
+        if self.regimes is not None:
+            if self._security_days is None:
+                self._security_days = self.regimes.days(self.static.deadline_hours)
+            row.update(zip(self.static.security_columns, self._security_days, strict=True))
         return row

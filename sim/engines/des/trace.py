@@ -43,6 +43,25 @@ class Recorder:
             "delay_hours": float(dh), "detail": detail,
         })
 
+    def regimes(self, rep: Replication) -> None:
+        """Each regime change (MODEL.md §15) up to the replication's end (its last event), as an
+        event ``regime`` whose detail is the new regime; put before the events recorded so far, so
+        that an event at the time of a change comes after it (the regime at ``t`` includes a change
+        at ``t``)."""
+        r = rep.regimes
+        if r is None:
+            return
+        end = rep.env.now
+        names = r.plan.names
+        mark = len(self.events)
+        for t, k in zip(r.times[1:], r.regs[1:], strict=True):
+            if t > end:
+                break
+            self.event(t, "regime", None, None, None, detail=names[k])
+        changes = self.events[mark:]
+        del self.events[mark:]
+        self.events[:0] = changes
+
     def incident(self, rep: Replication, t: float, drive_hours: float, kind: str, cv: ConvoyState,
                  seg: Segment, toward: bool, vd: int, w: int, k: int, dh: float) -> None:
         """An IED, ambush or breakdown at a random point of the segment's drive: one uniform ``u`` from
@@ -74,7 +93,8 @@ class Recorder:
 def trace(sc: Scenario, seed: int, replication: int = 0) -> Trace:
     """Run one replication with its event log and convoy legs."""
     rec = Recorder(replication)
-    rows, _ = run_replication(Static(sc), seed, replication, recorder=rec)
+    rows, rep = run_replication(Static(sc), seed, replication, recorder=rec)
+    rec.regimes(rep)
     bases = table(sc, rows)
     events = pd.DataFrame(rec.events, columns=list(outcomes.TRACE_EVENT_COLUMNS))
     events = events.sort_values("time_hours", kind="stable").reset_index(drop=True)
