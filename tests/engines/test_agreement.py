@@ -25,7 +25,7 @@ from sim.engines.streams import BLOCK_SIZE
 from sim.model import outcomes
 from sim.model.loader import load_scenario, validate
 from sim.model.schema import Scenario
-from tests.helpers.builders import PEOPLE, SYNTHETIC, loading_makespan, one_leg, split_authorization
+from tests.helpers.builders import PEOPLE, SECURITY, SYNTHETIC, loading_makespan, one_leg, split_authorization
 from tests.helpers.paths import SHIPPED
 
 Z_TOL = 4.5
@@ -100,7 +100,7 @@ def compare(sc: Scenario, d: pd.DataFrame, b: pd.DataFrame) -> list[str]:
     cargo = [c for c in outcomes.cargo_columns(sc) if d[c].any() or b[c].any()]
     for base in sc.bases:
         x, y = d[d.base == base], b[b.base == base]
-        for col in (*TIMES, *COUNTS, *MEANS, *cargo, "forced_early"):
+        for col in (*TIMES, *COUNTS, *MEANS, *cargo, "forced_early", *outcomes.security_columns(sc)):
             z = z_score(x[col].to_numpy(float), y[col].to_numpy(float))
             if abs(z) >= Z_TOL:
                 bad.append(f"{base}.{col}: mean des {x[col].mean():.4g} batch {y[col].mean():.4g} z={z:.2f}")
@@ -142,8 +142,9 @@ def test_shipped_scenarios_agree(path: Path) -> None:
     assert not bad, "\n".join(bad)
 
 
-RULES = {**SYNTHETIC, **PEOPLE}
-"""One synthetic scenario per rule: the aggregate model's and the people model's (MODEL.md §10-§14)."""
+RULES = {**SYNTHETIC, **PEOPLE, **SECURITY}
+"""One synthetic scenario per rule: the aggregate model's, the people model's (MODEL.md §10-§14), the
+security state's and the night's (§15-§16)."""
 
 
 @pytest.mark.parametrize("name", sorted(RULES))
@@ -161,11 +162,16 @@ def deterministic_scenarios() -> dict[str, Scenario]:
     fixed_delays["sites"]["alpha"]["airstrip"] = {"sorties_per_day": 2, "seats_per_sortie": 15}
     fixed_delays["sites"]["alpha"]["personnel_air_planned"] = 30
     fixed_delays["flights"] = {"p_grant": 1.0, "decision_delay_hours": {"mean": 30.0}}
+    night = one_leg()
+    night["convoy"] = {"max_vehicles": 8, "min_spacing_hours": 0.75, "moves": "night"}
+    night["calendar"]["night"] = {"speed_factor": 0.6}
+    night["calendar"]["daylight"] = {"start_hour": 6.5, "end_hour": 19.25}
     return {"daylight": validate(daylight), "fixed_delays": validate(fixed_delays),
-            "loading_1": loading_makespan(teams=1), "loading_3": loading_makespan(teams=3)}
+            "loading_1": loading_makespan(teams=1), "loading_3": loading_makespan(teams=3),
+            "night_only": validate(night)}
 
 
-@pytest.mark.parametrize("name", ["daylight", "fixed_delays", "loading_1", "loading_3"])
+@pytest.mark.parametrize("name", ["daylight", "fixed_delays", "loading_1", "loading_3", "night_only"])
 def test_deterministic_scenarios_agree_exactly(name: str) -> None:
     sc = deterministic_scenarios()[name]
     d = run_des(sc, 5, seed=1)

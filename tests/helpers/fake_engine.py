@@ -109,6 +109,8 @@ def simulate_unit(
             cols[c] = leave + drive + late
         cols["destroyed_value_usd"] = np.zeros(n)
         cols["abandoned_value_usd"] = np.zeros(n)
+        for c in outcomes.security_columns(sc):  # an even split of the run over the regimes
+            cols[c] = np.full(n, sc.hours(sc.calendar.deadline) / 24.0 / len(outcomes.security_columns(sc)))
         frames.append(pd.DataFrame({c: cols[c] for c in outcomes.base_columns(sc)}))
     df = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
     return df.sort_values(["point", "replication", "base"], kind="stable").reset_index(drop=True)

@@ -48,6 +48,7 @@ def kidal(security: dict[str, Any] | None = None, **overrides: object) -> Scenar
 
 
 def _one_path(paths: sec.RegimePaths, row: int) -> tuple[list[float], list[int]]:
+    paths.complete()  # both stages (the SimPy engine draws the whole path)
     keep = np.isfinite(paths.times[row])
     return paths.times[row][keep].tolist(), paths.regimes[row][keep].tolist()
 
