@@ -163,3 +163,38 @@ def test_grid_sweep_keeps_lines_and_heatmap():
     summary = pd.DataFrame(rows)
     plan = chart_plan(load_scenario(KIDAL), {"summary": summary})
     assert {f"heatmap_{m}" for m in summary["metric"].unique()} <= set(plan)
+
+
+def test_each_chart_is_rendered_once_when_saved(sc, tmp_path, monkeypatch):
+    """Saving a chart draws its figure once (no dry run of a layout engine, no second render for
+    ``bbox_inches="tight"``); the map is still cropped to what it draws, as the tight box gives it."""
+    import io
+
+    from matplotlib.figure import Figure
+    from PIL import Image
+
+    from sim.report.charts import save_axes
+
+    bases = fake_bases(sc, replications=20, seed=1)
+    tables = {"bases": bases, "runs": fake_runs(sc, bases)}
+    plan = chart_plan(sc, tables)
+    assert {"network", "extraction", "cargo_fates", "completion", "casualties", "strikes"} <= set(plan)
+    draws: list[int] = []
+    real_draw = Figure.draw
+
+    def counted(self, renderer):
+        draws.append(id(self))
+        return real_draw(self, renderer)
+
+    for name, draw in plan.items():
+        ax = draw()
+        if name == "network":
+            reference = io.BytesIO()
+            ax.figure.savefig(reference, format="png", bbox_inches="tight", metadata={"Software": None})
+        monkeypatch.setattr(Figure, "draw", counted)
+        draws.clear()
+        path = save_axes(ax, tmp_path / f"{name}.png")
+        monkeypatch.setattr(Figure, "draw", real_draw)
+        assert len(draws) == 1, f"{name}: drawn {len(draws)} times"
+        if name == "network":
+            assert Image.open(path).size == Image.open(reference).size

@@ -255,7 +255,7 @@ def plot_extraction(bases: pd.DataFrame, sc: Scenario, ax: Axes | None = None, *
     quantile method; memory independent of the run count).
     Artists: two median lines, two bands, the deadline line.
     """
-    ax = new_axes(ax)
+    ax = new_axes(ax, fixed=True)
     deadline = sc.hours(sc.calendar.deadline)
     t0 = min([sc.hours(b.withdraw_from) for b in sc.bases.values()] + [0.0])
     arr = bases["last_arrival_hours"].to_numpy(float)
@@ -327,7 +327,7 @@ def plot_completion(
 
     Artists: one histogram (bar container), the deadline line, a median line.
     """
-    ax = new_axes(ax)
+    ax = new_axes(ax, fixed=True)
     h = runs["completion_hours"].to_numpy(float)
     fin = h[np.isfinite(h)]
     n = len(runs)
@@ -382,7 +382,7 @@ def _count_bars(runs: pd.DataFrame, cols: dict[str, tuple[str, str]], ax: Axes) 
 @styled
 def plot_casualties(runs: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Distribution across runs of wounded and killed per run (two bar containers)."""
-    ax = new_axes(ax)
+    ax = new_axes(ax, fixed=True)
     _count_bars(runs, {"wounded": ("wounded", OKABE_ITO["orange"]),
                        "killed": ("killed", OKABE_ITO["vermillion"])}, ax)
     ax.set_xlabel("Casualties per run (persons)")
@@ -394,7 +394,7 @@ def plot_casualties(runs: pd.DataFrame, ax: Axes | None = None) -> Axes:
 @styled
 def plot_strikes(runs: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Distribution across runs of IED strikes and ambushes per run (two bar containers)."""
-    ax = new_axes(ax)
+    ax = new_axes(ax, fixed=True)
     _count_bars(runs, {"ied_strikes": ("IED strikes", OKABE_ITO["vermillion"]),
                        "ambushes": ("ambushes", OKABE_ITO["reddish_purple"])}, ax)
     ax.set_xlabel("Attacks per run (count)")
