@@ -23,7 +23,8 @@ def sc():
 
 @pytest.mark.parametrize("table", ["simulated", "reconstructed", "shuffled"])
 @pytest.mark.parametrize("held", [1 << 20, 300 * 7])  # one block of the grid, or blocks of 7 times
-def test_extraction_band_is_the_one_quantile_method(sc, table, held, monkeypatch):
+@pytest.mark.parametrize("lattice", [1 << 22, 1])  # counted on the lattice, or selected
+def test_extraction_band_is_the_one_quantile_method(sc, table, held, lattice, monkeypatch):
     """The band's quantiles are ``summaries.quantiles`` of each column of the full n × grid share
     matrix, exactly: from lattice counts (simulated times), by selection (cargo reconstructed from
     totals), rows in any order, the grid in one block or several."""
@@ -31,6 +32,7 @@ def test_extraction_band_is_the_one_quantile_method(sc, table, held, monkeypatch
     from sim.model.outcomes import OUT_TIMES
 
     monkeypatch.setattr(plots.distributions, "QUANTILE_VALUES", held)
+    monkeypatch.setattr(plots.distributions, "_LATTICE_LIMIT", lattice)
     bases = fake_bases(sc, replications=300, seed=5)
     rng = np.random.default_rng(3)  # times out spread over the window, so the shares vary
     for col in OUT_TIMES:

@@ -35,6 +35,10 @@ _CHUNK_VALUES = 1 << 16
 """Replications × grid times per chunk when the shares are computed: temporaries are bounded by
 this (times the bases per replication), whatever the run size or block."""
 
+_LATTICE_LIMIT = 1 << 22
+"""Largest share numerator counted on its lattice (``np.bincount``: 32 MB of counts at most);
+beyond (a scenario of over 200,000 persons or units) the shares are selected instead, as exactly."""
+
 _SHARE_STEP = math.gcd(100, *OUT_SHARES)
 """The shares of ``OUT_SHARES`` are multiples of this (5 %): a base's share out in these steps is
 an integer, so a replication's share is an integer numerator over ``100 / _SHARE_STEP`` × total."""
@@ -213,7 +217,8 @@ def extraction_quantiles(
     The grid is visited in blocks of ``QUANTILE_VALUES // n`` times; each block's shares of every
     replication are gathered (n × block values, 4 MB per quantity at most) and each time's quantiles
     taken: from the counts of the integer numerators (``np.bincount``, ``summaries.quantiles_of_counts``)
-    when the shares lie on a lattice, as simulated times give them, else by partial sorting
+    when the shares lie on a lattice, as simulated times give them (up to ``_LATTICE_LIMIT``), else
+    by partial sorting
     (``summaries.quantiles_selected``; the cargo of folders reconstructed from totals)."""
     grid = np.atleast_1d(np.asarray(grid_hours, dtype=float))
     g = len(grid)
@@ -237,7 +242,7 @@ def extraction_quantiles(
         for acc, values, den in zip(out, held, num.denominators, strict=True):
             for j in range(values.shape[0]):
                 x = values[j]
-                if np.issubdtype(x.dtype, np.integer):
+                if np.issubdtype(x.dtype, np.integer) and int(x.max()) < _LATTICE_LIMIT:
                     acc[:, lo + j] = quantiles_of_counts(np.bincount(x), qs, den)
                 else:
                     acc[:, lo + j] = quantiles_selected(x / den, qs)
