@@ -1,10 +1,12 @@
-"""Cost of the charts of a run (issue 19). ``run(quick) -> dict``; ``python -m benchmarks.bench_charts [--quick]``.
+"""Cost of the charts of a run (issue 19). ``run(quick) -> dict``;
+``python -m benchmarks.bench_charts [--quick] [--scenario FILE] [--replications N ...]``.
 
-At 10^4, 10^5 and 10^6 replications of kidal_2023 (batch engine), two fresh subprocesses back to
+At 10^4, 10^5 and 10^6 replications of kidal_2023 (or ``--scenario``; batch engine), two fresh subprocesses back to
 back: a run with ``--no-charts`` and a run with the charts, report and GeoJSON the command line
 draws (``sim.cli.common.write_outputs``). Each prints its simulation time, its chart time and its
 peak memory (``VmHWM`` of ``/proc/self/status``, else ``ru_maxrss``), after the charts and GeoJSON
-and again after the report. Targets: chart + report time <= simulation time; peak memory with
+and again after the report; the simulation's and the charts' CPU time too (``process_time``: the
+figure to compare on a shared machine, where wall times vary with the load). Targets: chart + report time <= simulation time; peak memory with
 charts <= 1.25x the peak without.
 """
 
@@ -38,7 +40,7 @@ def peak_memory_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def measure(replications: int, charts: bool, out: str) -> dict[str, float]:
+def measure(replications: int, charts: bool, out: str, scenario: str | Path = KIDAL) -> dict[str, float]:
     """One run in this process, as the command line does it (``sim.cli.common.write_outputs``):
     simulate into ``out``, then (with ``charts``) the charts and GeoJSON, then the report. Times and
     peak memory after each phase."""
@@ -49,17 +51,19 @@ def measure(replications: int, charts: bool, out: str) -> dict[str, float]:
     from sim.report.html import write_report
 
     keep_freed_memory()
-    t0 = time.perf_counter()
-    res = run(KIDAL, engine="batch", replications=replications, seed=SEED, out=out)
+    t0, c0 = time.perf_counter(), time.process_time()
+    res = run(Path(scenario), engine="batch", replications=replications, seed=SEED, out=out)
     figures = {"simulation_s": time.perf_counter() - t0, "charts_s": 0.0, "report_s": 0.0,
+               "simulation_cpu_s": time.process_time() - c0, "charts_cpu_s": 0.0,
                "peak_mb_simulation": peak_memory_mb()}
     if charts:
         assert res.path is not None
         tables = {"bases": res.bases, "runs": res.runs, "summary": res.summary}
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), time.process_time()
         write_charts(res.path, res.scenario, tables, progress=False)
         write_geojson(res.path, res.scenario, tables)
         figures["charts_s"] = time.perf_counter() - t1
+        figures["charts_cpu_s"] = time.process_time() - c1
         figures["peak_mb_charts"] = peak_memory_mb()
         t2 = time.perf_counter()
         write_report(res.path, charts=False, sc=res.scenario, tables=tables)  # as write_outputs does
@@ -68,25 +72,30 @@ def measure(replications: int, charts: bool, out: str) -> dict[str, float]:
     return figures
 
 
-def measure_in_subprocess(replications: int, charts: bool) -> dict[str, float]:
+def measure_in_subprocess(replications: int, charts: bool, scenario: str | Path = KIDAL) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         code = (f"import json, sys; sys.path.insert(0, {str(ROOT)!r}); from benchmarks import bench_charts;"
-                f" print(json.dumps(bench_charts.measure({replications}, {charts}, {str(Path(tmp) / 'out')!r})))")
+                f" print(json.dumps(bench_charts.measure({replications}, {charts}, {str(Path(tmp) / 'out')!r},"
+                f" {str(Path(scenario).resolve())!r})))")
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def run(quick: bool = False) -> dict[str, dict[str, Any]]:
+def run(quick: bool = False, scenario: str | Path = KIDAL,
+        replications: tuple[int, ...] | None = None) -> dict[str, dict[str, Any]]:
     """The benchmark figures: ``{name: {"value", "target", "ok", ...}}``."""
     figures: dict[str, dict[str, Any]] = {}
-    for n in (10_000, 100_000) if quick else (10_000, 100_000, 1_000_000):
-        bare = measure_in_subprocess(n, charts=False)
-        full = measure_in_subprocess(n, charts=True)
+    sizes = replications or ((10_000, 100_000) if quick else (10_000, 100_000, 1_000_000))
+    for n in sizes:
+        bare = measure_in_subprocess(n, charts=False, scenario=scenario)
+        full = measure_in_subprocess(n, charts=True, scenario=scenario)
         t_ratio = (full["charts_s"] + full["report_s"]) / full["simulation_s"]
         m_ratio = full["peak_mb"] / bare["peak_mb"]
         figures[f"charts_vs_simulation_time[{n}]"] = {
             "value": t_ratio, "target": f"<= {TIME_TARGET}", "ok": t_ratio <= TIME_TARGET,
             "simulation_s": full["simulation_s"], "charts_s": full["charts_s"], "report_s": full["report_s"],
+            "simulation_cpu_s": full.get("simulation_cpu_s", float("nan")),
+            "charts_cpu_s": full.get("charts_cpu_s", float("nan")),
             "simulation_s_no_charts": bare["simulation_s"]}
         figures[f"peak_memory_vs_no_charts[{n}]"] = {
             "value": m_ratio, "target": f"<= {MEMORY_TARGET}", "ok": m_ratio <= MEMORY_TARGET,
@@ -97,8 +106,15 @@ def run(quick: bool = False) -> dict[str, dict[str, Any]]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    quick = "--quick" in (sys.argv[1:] if argv is None else argv)
-    for name, fig in run(quick).items():
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_charts")
+    parser.add_argument("--quick", action="store_true", help="10^4 and 10^5 only")
+    parser.add_argument("--scenario", default=str(KIDAL), help="scenario file (default: kidal_2023)")
+    parser.add_argument("--replications", type=int, nargs="+", help="sizes to measure (default: 10^4 10^5 10^6)")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    sizes = tuple(args.replications) if args.replications else None
+    for name, fig in run(args.quick, args.scenario, sizes).items():
         extra = ", ".join(f"{k}={v:.4g}" for k, v in fig.items()
                           if k not in ("value", "target", "ok") and isinstance(v, float))
         print(f"{name}: {fig['value']:.3g} (target {fig['target']}) {extra}", flush=True)

@@ -15,14 +15,9 @@ TRACEBACK_ENV = "WITHDRAWAL_SIM_TRACEBACK"
 
 
 def print_error(exc: BaseException) -> None:
-    """``withdrawal-sim: error: FILE: FIELD: message`` on stderr, in plain language (no pydantic
-    jargon, a "did you mean" for unknown keys and paths)."""
-    from sim.model.errors import ScenarioError
-
-    if isinstance(exc, ScenarioError):
-        from sim.model.input_checks import plain_error
-
-        exc = plain_error(exc)
+    """``withdrawal-sim: error: FILE: FIELD: message`` on stderr. The message is already in plain
+    language where it was raised (``sim.model.input_checks.plain_message``: no pydantic jargon, a
+    "did you mean" for unknown keys, paths and metrics), as the Python API gives it."""
     print(f"{PROG}: error: {exc}", file=sys.stderr)
 
 

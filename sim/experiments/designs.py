@@ -371,7 +371,9 @@ def check_paths(raw: dict[str, Any], paths: Sequence[str], where: str | Path | N
     full = json.loads(base.model_dump_json(by_alias=True))
     for p in paths:
         if not _has_path(full, p):
-            raise ScenarioError(where, p, "not a parameter of the scenario (check the path; "
+            from sim.model.input_checks import path_hint
+
+            raise ScenarioError(where, p, f"not a parameter of the scenario{path_hint(p)} (check the path; "
                                 "`withdrawal-sim schema` lists the fields)")
     return base
 

@@ -152,7 +152,7 @@ def _read(file: str | Path, model: type[_Spec]) -> tuple[Path, dict[str, Any], A
     try:
         spec = model.model_validate(data)
     except ValidationError as exc:
-        raise validation_error(exc, path) from None
+        raise validation_error(exc, path, model) from None
     sc = Path(spec.scenario)  # type: ignore[attr-defined]
     sc_path = sc if sc.is_absolute() else path.parent / sc
     if not sc_path.is_file():

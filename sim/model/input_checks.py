@@ -5,9 +5,10 @@ base that no lift serves but that has cargo for lift trucks (it will all be dest
 abandoned), persons planned to fly from a base without airstrip, a date-only ``deadline`` (00:00
 of that day). The command line prints them to stderr and records them in ``manifest.json``.
 
-``plain_error`` rewrites a ``ScenarioError`` whose message is pydantic's jargon (a missing or
-unknown ``kind``) and adds a "did you mean" to unknown keys and paths (difflib over the fields the
-format has at that place).
+``plain_message`` rewrites pydantic's jargon (a missing or unknown ``kind``) and adds a "did you
+mean" to unknown keys and paths (difflib over the fields the format has at that place). The loader
+(``sim.model.loader.validation_error``) and the design checks raise their errors through it, so
+``sim.load_scenario``, ``sim.run``, ``sim.sweep`` and the command line give the same message.
 """
 
 from __future__ import annotations
@@ -143,20 +144,36 @@ def _site_kinds() -> list[str]:
     return sorted(kinds)
 
 
-def plain_error(exc: ScenarioError) -> ScenarioError:
-    """``exc`` in plain language: a missing or unknown ``kind`` of a site, and a "did you mean"
-    for an unknown key or override path. Other errors come back unchanged."""
-    msg, field = exc.message, exc.field or ""
-    if "Unable to extract tag using discriminator" in msg or "does not match any of the expected tags" in msg:
-        kinds = ", ".join(_site_kinds())
-        problem = "missing 'kind'" if "Unable to extract" in msg else "unknown 'kind'"
-        return ScenarioError(exc.file, field or None, f"{problem} (one of {kinds})")
-    if (msg.startswith("unknown key") or msg.startswith("not a parameter")) and field and "did you mean" not in msg:
-        bare = field.removeprefix("--set ").strip()
-        parent, _, key = bare.rpartition(".")
-        keys = known_keys(parent)
-        if keys:
-            hint = did_you_mean(key, keys)
-            if hint:
-                return ScenarioError(exc.file, exc.field, f"{msg}{hint}")
-    return exc
+def path_hint(path: str, root: type[BaseModel] = Scenario) -> str:
+    """A "did you mean" for the first key of dotted ``path`` that the format does not have at its
+    place (``""`` when every key is known, or no key is close): ``flight.p_grant`` → ``flights``,
+    ``flights.p_grnt`` → ``p_grant``."""
+    keys = [k for k in path.split(".") if k]
+    for i, key in enumerate(keys):
+        allowed = known_keys(".".join(keys[:i]), root)
+        if allowed is None:
+            continue  # a name in a map or an index in a list: nothing to compare with
+        if key not in allowed:
+            return did_you_mean(key, allowed)
+    return ""
+
+
+def plain_message(message: str, field: str | None, root: type[BaseModel] | None = Scenario) -> str:
+    """``message`` in plain language: a missing or unknown ``kind`` of a site instead of pydantic's
+    discriminator jargon, and a "did you mean" for an unknown key or parameter path (``field``,
+    dotted, relative to the model ``root``; no hint without a ``root``). Other messages unchanged."""
+    if "Unable to extract tag using discriminator" in message or "does not match any of the expected tags" in message:
+        problem = "missing 'kind'" if "Unable to extract" in message else "unknown 'kind'"
+        return f"{problem} (one of {', '.join(_site_kinds())})"
+    if (root is not None and field and "did you mean" not in message
+            and (message.startswith("unknown key") or message.startswith("not a parameter"))):
+        return f"{message}{path_hint(field.removeprefix('--set ').strip(), root)}"
+    return message
+
+
+def plain_error(exc: ScenarioError, root: type[BaseModel] | None = Scenario) -> ScenarioError:
+    """``exc`` with its message in plain language (``plain_message``); the same error when nothing
+    changes. The loader raises its errors through this, so the Python API and the command line say
+    the same thing."""
+    msg = plain_message(exc.message, exc.field, root)
+    return exc if msg == exc.message else ScenarioError(exc.file, exc.field, msg)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from sim.model.errors import ScenarioError
 from sim.model.people_checks import PeopleProblem, check_people
@@ -180,8 +180,13 @@ def _shown(value: Any, limit: int = 80) -> str:
     return f"{text[:limit - 20]}...{size}"
 
 
-def validation_error(exc: ValidationError, file: str | Path | None) -> ScenarioError:
-    """The first problem pydantic found, as a ``ScenarioError`` naming the field in the file's terms."""
+def validation_error(exc: ValidationError, file: str | Path | None,
+                     model: type[BaseModel] | None = None) -> ScenarioError:
+    """The first problem pydantic found, as a ``ScenarioError`` naming the field in the file's terms,
+    in plain language (``sim.model.input_checks.plain_message``: no discriminator jargon; a "did you
+    mean" for an unknown key of ``model``, the model the field path is relative to, when given)."""
+    from sim.model.input_checks import plain_message
+
     err = exc.errors()[0]
     msg = err["msg"].removeprefix("Value error, ")
     field = _field(tuple(err["loc"]))
@@ -193,6 +198,7 @@ def validation_error(exc: ValidationError, file: str | Path | None) -> ScenarioE
         msg = f"{msg} (got {_shown(err['input'])})"
     if not field and ": " in msg:
         field, msg = msg.split(": ", 1)
+    msg = plain_message(msg, field or None, model)
     more = len(exc.errors()) - 1
     if more:
         msg += f" (and {more} more problem{'s' if more > 1 else ''})"
@@ -212,7 +218,7 @@ def validate(data: dict[str, Any], file: str | Path | None = None) -> Scenario:
         field, _, msg = str(exc).partition(": ")
         raise ScenarioError(file, field if msg else None, msg or str(exc)) from None
     except ValidationError as exc:
-        raise validation_error(exc, file) from None
+        raise validation_error(exc, file, Scenario) from None
     except ValueError as exc:
         text = str(exc)
         field, _, msg = text.partition(": ")

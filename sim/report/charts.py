@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
 
 from sim.experiments.progress import progress_bar
 from sim.model.outcomes import roll_up
@@ -33,8 +34,26 @@ def save_axes(ax: Axes, path: Path, fmt: str = "png") -> Path:
         raise TypeError("save_axes saves the axes of a top-level Figure")
     path.parent.mkdir(parents=True, exist_ok=True)
     meta = {"Software": None} if fmt == "png" else None
-    return atomic_write(path, lambda tmp: fig.savefig(tmp, format=fmt, bbox_inches="tight", metadata=meta),
+    crop = _settle(fig, ax)
+    return atomic_write(path, lambda tmp: fig.savefig(tmp, format=fmt, bbox_inches=crop, metadata=meta),
                         suffix=f".{fmt}")
+
+
+def _settle(fig: Figure, ax: Axes) -> Bbox | None:
+    """Fix the figure's layout so that saving renders it once, and say what of it to save.
+
+    A figure with a layout engine (constrained layout) has it run here, once, without a render,
+    and then frozen (``savefig`` would otherwise draw the figure twice: a dry run to settle the
+    layout, then the picture). The whole figure is saved (its layout fits every label, title and
+    legend inside it), except a map (a fixed aspect, which leaves empty bands beside it): the box
+    of what it draws plus 0.1 inch, as ``bbox_inches="tight"`` gives it without its extra render."""
+    engine = fig.get_layout_engine()
+    if engine is not None and engine.adjust_compatible is False:  # constrained: positions set at draw
+        engine.execute(fig)
+        fig.set_layout_engine(None)  # None (not "none", a placeholder that savefig still settles)
+    if ax.get_aspect() == "auto":
+        return None
+    return fig.get_tightbbox(fig.canvas.get_renderer()).padded(0.1)  # type: ignore[attr-defined]
 
 
 def _first_point(df: pd.DataFrame) -> pd.DataFrame:

@@ -93,7 +93,7 @@ def test_bench_finds_the_chart_benchmark(monkeypatch: pytest.MonkeyPatch, tmp_pa
     assert "bench_charts" in available(ROOT)
     sizes: list[int] = []
 
-    def measured(n: int, charts: bool) -> dict[str, float]:
+    def measured(n: int, charts: bool, scenario: object = None) -> dict[str, float]:
         sizes.append(n)
         peak = 130.0 if charts else 100.0
         return {"simulation_s": 2.0, "charts_s": 1.0, "report_s": 0.5, "peak_mb_simulation": 90.0,

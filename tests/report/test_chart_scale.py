@@ -21,16 +21,35 @@ def sc():
     return load_scenario(KIDAL)
 
 
-def test_extraction_quantiles_match_the_full_curves(sc):
+@pytest.mark.parametrize("table", ["simulated", "reconstructed", "shuffled"])
+@pytest.mark.parametrize("held", [1 << 20, 300 * 7])  # one block of the grid, or blocks of 7 times
+@pytest.mark.parametrize("lattice", [1 << 22, 1])  # counted on the lattice, or selected
+def test_extraction_band_is_the_one_quantile_method(sc, table, held, lattice, monkeypatch):
+    """The band's quantiles are ``summaries.quantiles`` of each column of the full n × grid share
+    matrix, exactly: from lattice counts (simulated times), by selection (cargo reconstructed from
+    totals), rows in any order, the grid in one block or several."""
+    from sim.experiments.summaries import quantiles
+    from sim.model.outcomes import OUT_TIMES
+
+    monkeypatch.setattr(plots.distributions, "QUANTILE_VALUES", held)
+    monkeypatch.setattr(plots.distributions, "_LATTICE_LIMIT", lattice)
     bases = fake_bases(sc, replications=300, seed=5)
+    rng = np.random.default_rng(3)  # times out spread over the window, so the shares vary
+    for col in OUT_TIMES:
+        bases[col] = bases[col] * rng.uniform(0.3, 1.0, len(bases))
+    if table == "reconstructed":
+        bases = bases.drop(columns=list(OUT_TIMES))
+    elif table == "shuffled":
+        bases = bases.sample(frac=1.0, random_state=2)
     grid = np.linspace(0, 2000, 60)
     pers, cargo = plots.extraction_shares(bases, sc, grid)
-    qp, qc, n = plots.extraction_quantiles(bases, sc, grid)
+    qp, qc, n = plots.extraction_quantiles(bases, sc, grid, qs=(0.05, 0.5, 0.95, 0.37))
     assert n == 300
-    tol = 1.0 / (plots.distributions.QUANTILE_BINS - 1)
     for full, q in ((pers, qp), (cargo, qc)):
-        exact = np.quantile(full, [0.05, 0.5, 0.95], axis=0, method="inverted_cdf")
-        assert np.abs(q - exact).max() <= tol / 2 + 1e-12
+        exact = np.array([quantiles(full[:, j], (0.05, 0.5, 0.95, 0.37)) for j in range(full.shape[1])]).T
+        assert np.array_equal(q, exact)
+        assert len(np.unique(full[:, 30])) > 3  # not a trivial column
+    assert np.allclose(qp, np.quantile(pers, (0.05, 0.5, 0.95, 0.37), axis=0), rtol=0, atol=1e-12)
 
 
 def test_extraction_chart_memory_does_not_grow_with_replications(sc):
@@ -146,3 +165,38 @@ def test_grid_sweep_keeps_lines_and_heatmap():
     summary = pd.DataFrame(rows)
     plan = chart_plan(load_scenario(KIDAL), {"summary": summary})
     assert {f"heatmap_{m}" for m in summary["metric"].unique()} <= set(plan)
+
+
+def test_each_chart_is_rendered_once_when_saved(sc, tmp_path, monkeypatch):
+    """Saving a chart draws its figure once (no dry run of a layout engine, no second render for
+    ``bbox_inches="tight"``); the map is still cropped to what it draws, as the tight box gives it."""
+    import io
+
+    from matplotlib.figure import Figure
+    from PIL import Image
+
+    from sim.report.charts import save_axes
+
+    bases = fake_bases(sc, replications=20, seed=1)
+    tables = {"bases": bases, "runs": fake_runs(sc, bases)}
+    plan = chart_plan(sc, tables)
+    assert {"network", "extraction", "cargo_fates", "completion", "casualties", "strikes"} <= set(plan)
+    draws: list[int] = []
+    real_draw = Figure.draw
+
+    def counted(self, renderer):
+        draws.append(id(self))
+        return real_draw(self, renderer)
+
+    for name, draw in plan.items():
+        ax = draw()
+        if name == "network":
+            reference = io.BytesIO()
+            ax.figure.savefig(reference, format="png", bbox_inches="tight", metadata={"Software": None})
+        monkeypatch.setattr(Figure, "draw", counted)
+        draws.clear()
+        path = save_axes(ax, tmp_path / f"{name}.png")
+        monkeypatch.setattr(Figure, "draw", real_draw)
+        assert len(draws) == 1, f"{name}: drawn {len(draws)} times"
+        if name == "network":
+            assert Image.open(path).size == Image.open(reference).size

@@ -103,12 +103,12 @@ def _check_alone(net: Imported, roads: Path, sites: Path) -> None:
         try:
             Waypoint.model_validate(block)
         except ValidationError as exc:
-            raise validation_error(exc, sites) from None
+            raise validation_error(exc, sites, Waypoint) from None
     for i, road in enumerate(net.roads):
         try:
             Road.model_validate(road)
         except ValidationError as exc:
-            err = validation_error(exc, roads)
+            err = validation_error(exc, roads, Road)
             raise ScenarioError(roads, net.road_features[i], f"{err.field}: {err.message}") from None
 
 

@@ -38,8 +38,14 @@ def _path(geom: dict[str, Any]) -> MplPath:
 
 
 @lru_cache(maxsize=1)
-def _paths() -> tuple[MplPath, ...]:
-    return tuple(_path(f["geometry"]) for f in countries()["features"])
+def _paths() -> tuple[tuple[MplPath, tuple[float, float, float, float]], ...]:
+    """Each country's outline and its bounds (lon0, lat0, lon1, lat1)."""
+    out = []
+    for f in countries()["features"]:
+        path = _path(f["geometry"])
+        ext = path.get_extents()
+        out.append((path, (float(ext.x0), float(ext.y0), float(ext.x1), float(ext.y1))))
+    return tuple(out)
 
 
 @lru_cache(maxsize=32)
@@ -63,9 +69,13 @@ def country_anchors(view: tuple[float, float, float, float]) -> tuple[tuple[str,
 
 
 def draw_borders(ax: Axes, view: tuple[float, float, float, float]) -> list[tuple[str, list[tuple[float, float]]]]:
-    """Fill the countries and draw their borders under everything else; ``country_anchors(view)``,
+    """Fill the countries and draw their borders under everything else (those whose bounds meet
+    ``view``: the others would be clipped away, at a cost, when drawn); ``country_anchors(view)``,
     for labelling."""
-    for path in _paths():
+    x0, y0, x1, y1 = view
+    for path, (a0, b0, a1, b1) in _paths():
+        if a1 < x0 or a0 > x1 or b1 < y0 or b0 > y1:
+            continue
         ax.add_patch(PathPatch(path, facecolor=LAND, edgecolor=BORDER, lw=0.8, zorder=0.2, label="_country",
                                gid="country"))
     return [(name, list(anchors)) for name, anchors in country_anchors(tuple(float(v) for v in view))]

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+import math
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from sim.experiments.summaries import wilson
+from sim.experiments.summaries import quantiles_of_counts, quantiles_selected, wilson
 from sim.model.outcomes import OUT_TIMES
 from sim.model.rules.extraction import OUT_SHARES
 from sim.model.schema import FATES, Scenario
@@ -23,79 +26,121 @@ from sim.report.plots.style import (
     styled,
 )
 
-QUANTILE_BINS = 1001
-"""Resolution of the extraction curve's quantiles: shares are counted on 1,001 levels (0.1 pp)."""
+QUANTILE_VALUES = 1 << 19
+"""Shares held at once per quantity when the extraction band's quantiles are taken: the grid is
+visited in blocks of ``QUANTILE_VALUES // n`` times (at least one), so memory is bounded whatever
+the run size (4 MB per quantity), and the quantiles are exact."""
 
-_CHUNK_REPLICATIONS = 1024
-"""Replications per chunk when the curves are counted: memory is chunk × grid, whatever the run size."""
+_CHUNK_VALUES = 1 << 16
+"""Replications × grid times per chunk when the shares are computed: temporaries are bounded by
+this (times the bases per replication), whatever the run size or block."""
+
+_LATTICE_LIMIT = 1 << 22
+"""Largest share numerator counted on its lattice (``np.bincount``: 32 MB of counts at most);
+beyond (a scenario of over 200,000 persons or units) the shares are selected instead, as exactly."""
+
+_SHARE_STEP = math.gcd(100, *OUT_SHARES)
+"""The shares of ``OUT_SHARES`` are multiples of this (5 %): a base's share out in these steps is
+an integer, so a replication's share is an integer numerator over ``100 / _SHARE_STEP`` × total."""
 
 
-def _replication_codes(bases: pd.DataFrame) -> tuple[np.ndarray, int]:
-    """Dense code (0 … n−1) of each row's (point, replication), and n."""
+@dataclass(frozen=True)
+class _Layout:
+    """The table's rows in (point, replication) order: ``order`` (``None`` when the table is in
+    that order already, as the engines write it: chunks are then slices, no copy) and the sorted
+    dense replication codes."""
+
+    order: np.ndarray | None
+    codes: np.ndarray
+    n: int
+
+    def chunks(self, reps: int) -> Iterator[tuple[slice | np.ndarray, np.ndarray]]:
+        """Per chunk of ``reps`` replications: its rows (a slice or indices) and the first row of
+        each replication within them (for ``np.add.reduceat``)."""
+        bounds = np.searchsorted(self.codes, np.arange(0, self.n + reps, reps))
+        for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+            if hi > lo:
+                local = self.codes[lo:hi]
+                rows = slice(lo, hi) if self.order is None else self.order[lo:hi]
+                yield rows, np.flatnonzero(np.r_[True, local[1:] != local[:-1]])
+
+
+def _layout(bases: pd.DataFrame) -> _Layout:
+    """Dense code (0 … n−1) of each row's (point, replication), in row order when possible."""
     rep = bases["replication"].to_numpy(np.int64)
-    if "point" in bases.columns:
+    if "point" in bases.columns and len(rep):
         point = bases["point"].to_numpy(np.int64)
-        key = (point - point.min()) * (int(rep.max()) + 1) + rep if len(rep) else rep
+        key = (point - point.min()) * (int(rep.max()) + 1) + rep
     else:
         key = rep
     uniq, codes = np.unique(key, return_inverse=True)
-    return codes.astype(np.int64, copy=False), len(uniq)
-
-
-def _chunk_rows(order: np.ndarray, sorted_codes: np.ndarray,
-                bounds: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Per chunk of replications: its table rows (in replication order) and the first row of each
-    replication within them (for ``np.add.reduceat``)."""
-    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
-        if hi > lo:
-            local = sorted_codes[lo:hi]
-            yield order[lo:hi], np.flatnonzero(np.r_[True, local[1:] != local[:-1]])
-
-
-def _share_chunks(
-    bases: pd.DataFrame, sc: Scenario, grid_hours: np.ndarray, chunk: int = _CHUNK_REPLICATIONS
-) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """(personnel share, cargo share) of consecutive chunks of replications, each chunk × grid.
-
-    The rows are visited once in replication order; no array grows with the replication count
-    beyond one index per row."""
-    codes, n = _replication_codes(bases)
+    codes = codes.astype(np.int64, copy=False)
+    if codes.size < 2 or bool((codes[1:] >= codes[:-1]).all()):
+        return _Layout(None, codes, len(uniq))
     order = np.argsort(codes, kind="stable")
-    sorted_codes = codes[order]
+    return _Layout(order, codes[order], len(uniq))
+
+
+@dataclass(frozen=True)
+class _Numerators:
+    """How the share numerators of a table are computed: ``chunks(grid, reps)`` yields (personnel,
+    cargo) numerators, grid × replications, over ``denominators``; a numerator array of integers
+    means the shares lie on a lattice (counted exactly with ``np.bincount``). Chunks are time-major
+    (grid × replications): the long axis innermost."""
+
+    layout: _Layout
+    denominators: tuple[float, float]
+    chunks: Callable[[np.ndarray, int], Iterator[tuple[np.ndarray, np.ndarray]]]
+
+
+def _numerators(bases: pd.DataFrame, sc: Scenario) -> _Numerators:
+    """From the simulated times out (``simulated_times``) when the table has them, else the
+    reconstruction from totals (``extraction_shares`` says how)."""
+    lay = _layout(bases)
     total_pers = float(sum(b.personnel for b in sc.bases.values())) or 1.0
     total_cargo = float(sum(sum(b.cargo.values()) for b in sc.bases.values())) or 1.0
-    t = np.asarray(grid_hours, dtype=float)[None, :]
     base_codes, base_names = pd.factorize(bases["base"], sort=False)
+    if simulated_times(bases):
+        scale = 100 // _SHARE_STEP
+        return _Numerators(lay, (scale * total_pers, scale * total_cargo),
+                           partial(_simulated_chunks, _simulated_columns(bases, sc, base_codes, base_names), lay))
+    return _Numerators(lay, (total_pers, total_cargo),
+                       partial(_reconstructed_chunks, bases, sc, lay, base_codes, base_names))
+
+
+def _reconstructed_chunks(
+    bases: pd.DataFrame, sc: Scenario, lay: _Layout, base_codes: np.ndarray, base_names: pd.Index,
+    grid_hours: np.ndarray, reps: int,
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Personnel (integer persons) and cargo (units, fractional while a lift shuttles) out at each
+    grid time, reconstructed from totals, per chunk of replications (folders written before the
+    times out only)."""
+    t = np.asarray(grid_hours, dtype=float)[:, None]
     start_of = np.array([sc.hours(sc.bases[str(b)].withdraw_from) if str(b) in sc.bases else 0.0
                          for b in base_names] + [0.0])
     steps = [c for c, cls in sc.cargo_classes.items() if cls.self_propelled]
     ramps = [c for c, cls in sc.cargo_classes.items() if not cls.self_propelled]
-    bounds = np.searchsorted(sorted_codes, np.arange(0, n + chunk, chunk))
-    if simulated_times(bases):
-        yield from _simulated_share_chunks(bases, sc, t, order, sorted_codes, bounds, base_codes, base_names,
-                                           total_pers, total_cargo)
-        return
     needed = ["last_arrival_hours", "personnel_air", "personnel_road",
               *(f"cargo_{c}_{how}" for c in (*steps, *ramps) for how in ("road", "air"))]
     col = {c: bases[c].to_numpy() for c in needed}
-    for rows, firsts in _chunk_rows(order, sorted_codes, bounds):
+    for rows, firsts in lay.chunks(reps):
 
-        def moved(classes: list[str], rows: np.ndarray = rows) -> np.ndarray:
-            out = np.zeros(len(rows))
+        def moved(classes: list[str], rows: slice | np.ndarray = rows) -> np.ndarray:
+            out = np.zeros(len(col["last_arrival_hours"][rows]))
             for c in classes:
                 out += col[f"cargo_{c}_road"][rows].astype(float) + col[f"cargo_{c}_air"][rows].astype(float)
             return out
 
-        arrive = col["last_arrival_hours"][rows].astype(float)[:, None]
-        start = start_of[base_codes[rows]][:, None]
-        out_p = (col["personnel_air"][rows].astype(float) + col["personnel_road"][rows].astype(float))[:, None]
+        arrive = col["last_arrival_hours"][rows].astype(float)[None, :]
+        start = start_of[base_codes[rows]][None, :]
+        out_p = (col["personnel_air"][rows].astype(np.int64) + col["personnel_road"][rows].astype(np.int64))[None, :]
         done = t >= arrive
         span = np.maximum(arrive - start, 1e-9)
         frac = np.clip((t - start) / span, 0.0, 1.0)
-        frac[~np.isfinite(arrive[:, 0])] = 0.0
-        pers = np.add.reduceat(out_p * done, firsts, axis=0)
-        cargo = np.add.reduceat(moved(steps)[:, None] * done + moved(ramps)[:, None] * frac, firsts, axis=0)
-        yield pers / total_pers, cargo / total_cargo
+        frac[:, ~np.isfinite(arrive[0])] = 0.0
+        pers = np.add.reduceat(out_p * done, firsts, axis=1)
+        cargo = np.add.reduceat(moved(steps)[None, :] * done + moved(ramps)[None, :] * frac, firsts, axis=1)
+        yield pers, cargo
 
 
 def simulated_times(bases: pd.DataFrame) -> bool:
@@ -104,29 +149,35 @@ def simulated_times(bases: pd.DataFrame) -> bool:
     return all(c in bases.columns for c in OUT_TIMES)
 
 
-def _simulated_share_chunks(
-    bases: pd.DataFrame, sc: Scenario, t: np.ndarray, order: np.ndarray, sorted_codes: np.ndarray,
-    bounds: np.ndarray, base_codes: np.ndarray, base_names: pd.Index, total_pers: float, total_cargo: float,
+def _simulated_columns(bases: pd.DataFrame, sc: Scenario, base_codes: np.ndarray, base_names: pd.Index
+                       ) -> list[tuple[list[np.ndarray], np.ndarray]]:
+    """Per quantity (personnel, cargo): the times-out columns and the units of each row's base."""
+    k = len(OUT_SHARES)
+    units_p = np.array([sc.bases[str(b)].personnel if str(b) in sc.bases else 0 for b in base_names], dtype=np.int64)
+    units_c = np.array([sum(sc.bases[str(b)].cargo.values()) if str(b) in sc.bases else 0 for b in base_names],
+                       dtype=np.int64)
+    return [([bases[c].to_numpy(float) for c in OUT_TIMES[:k]], units_p[base_codes]),
+            ([bases[c].to_numpy(float) for c in OUT_TIMES[k:]], units_c[base_codes])]
+
+
+def _simulated_chunks(
+    columns: list[tuple[list[np.ndarray], np.ndarray]], lay: _Layout, grid_hours: np.ndarray, reps: int,
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """The shares out from the simulated times at which each base had 10, 25, 50, 75, 90 and 100 %
     of its personnel and cargo out (MODEL.md §8): between those times a base counts the last share
-    it reached (a staircase from below, exact at each level)."""
-    levels = np.array([0.0, *(p / 100.0 for p in OUT_SHARES)])
-    k = len(OUT_SHARES)
-    pers_cols = [bases[c].to_numpy(float) for c in OUT_TIMES[:k]]
-    cargo_cols = [bases[c].to_numpy(float) for c in OUT_TIMES[k:]]
-    units_p = np.array([float(sc.bases[str(b)].personnel) if str(b) in sc.bases else 0.0 for b in base_names])
-    units_c = np.array([float(sum(sc.bases[str(b)].cargo.values())) if str(b) in sc.bases else 0.0
-                        for b in base_names])
-    for rows, firsts in _chunk_rows(order, sorted_codes, bounds):
+    it reached (a staircase from below, exact at each level). Numerators in integers: a base's
+    share in steps of ``_SHARE_STEP`` % times its units."""
+    t = np.asarray(grid_hours, dtype=float)[:, None]
+    levels = np.array([0, *(p // _SHARE_STEP for p in OUT_SHARES)], dtype=np.int64)
+    for rows, firsts in lay.chunks(reps):
         shares = []
-        for cols, units in ((pers_cols, units_p), (cargo_cols, units_c)):
-            reached = np.zeros((len(rows), t.shape[1]), dtype=np.int64)
+        for cols, units in columns:
+            reached = np.zeros((t.shape[0], len(cols[0][rows])), dtype=np.intp)
             for c in cols:
-                reached += c[rows][:, None] <= t  # nan and inf never count
-            out = levels[reached] * units[base_codes[rows]][:, None]
-            shares.append(np.add.reduceat(out, firsts, axis=0))
-        yield shares[0] / total_pers, shares[1] / total_cargo
+                reached += c[rows][None, :] <= t  # nan and inf never count
+            out = levels[reached] * units[rows][None, :]
+            shares.append(out if len(firsts) == out.shape[1] else np.add.reduceat(out, firsts, axis=1))
+        yield shares[0], shares[1]
 
 
 def extraction_shares(
@@ -134,10 +185,11 @@ def extraction_shares(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Share of personnel and of cargo out at each grid time, one row per (point, replication)
     (in (point, replication) order). Holds n × grid arrays: for small tables and tests; the chart
-    uses ``extraction_quantiles``, whose memory does not grow with n.
+    uses ``extraction_quantiles``, whose memory does not grow with n and whose quantiles are those
+    of these shares (``summaries.quantiles``).
 
     With the engines' times out (``simulated_times``: every table written since they exist) the
-    shares come from simulated times of each flight and arrival (``_simulated_share_chunks``).
+    shares come from simulated times of each flight and arrival (``_simulated_chunks``).
     Older folders hold totals only, and the curve is then an approximation:
     - personnel out (air + road) count as out at the base's ``last_arrival_hours`` (people mostly
       leave with the final convoy; flown people left earlier, so the personnel curve is a lower bound);
@@ -146,41 +198,55 @@ def extraction_shares(
       ``last_arrival_hours`` (the lift shuttles through the window).
     Shares are of the scenario's total personnel and cargo units.
     """
-    parts = list(_share_chunks(bases, sc, grid_hours))
-    g = len(np.atleast_1d(grid_hours))
+    grid = np.atleast_1d(np.asarray(grid_hours, dtype=float))
+    num = _numerators(bases, sc)
+    parts = list(num.chunks(grid, max(1, _CHUNK_VALUES // max(len(grid), 1))))
     if not parts:
-        return np.zeros((0, g)), np.zeros((0, g))
-    return np.vstack([p for p, _ in parts]), np.vstack([c for _, c in parts])
+        return np.zeros((0, len(grid))), np.zeros((0, len(grid)))
+    dp, dc = num.denominators
+    return np.hstack([p for p, _ in parts]).T / dp, np.hstack([c for _, c in parts]).T / dc
 
 
 def extraction_quantiles(
     bases: pd.DataFrame, sc: Scenario, grid_hours: np.ndarray, qs: Sequence[float] = (0.05, 0.5, 0.95)
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """Quantiles across replications of the personnel and cargo shares at each grid time
-    (``len(qs)`` × grid each) and the number of replications, in one pass over the table.
+    (``len(qs)`` × grid each) and the number of replications: exactly ``summaries.quantiles`` of
+    each column of ``extraction_shares``, without holding it.
 
-    Each chunk of replications is counted into a grid × ``QUANTILE_BINS`` histogram of share levels,
-    so memory is bounded by the chunk size and the grid, not by the replication count; the
-    quantiles (inverted CDF: the smallest level with at least q of the runs at or below it) are
-    exact to 1/(``QUANTILE_BINS`` − 1) of the total (0.1 percentage point)."""
-    g = len(np.atleast_1d(grid_hours))
-    levels = QUANTILE_BINS - 1
-    counts = [np.zeros(g * QUANTILE_BINS, dtype=np.int64), np.zeros(g * QUANTILE_BINS, dtype=np.int64)]
-    offset = (np.arange(g) * QUANTILE_BINS)[None, :]
-    n = 0
-    for pers, cargo in _share_chunks(bases, sc, grid_hours):
-        n += len(pers)
-        for acc, share in zip(counts, (pers, cargo), strict=True):
-            idx = np.rint(np.clip(share, 0.0, 1.0) * levels).astype(np.int64) + offset
-            acc += np.bincount(idx.ravel(), minlength=g * QUANTILE_BINS)
-    out = []
-    for acc in counts:
-        cum = np.cumsum(acc.reshape(g, QUANTILE_BINS), axis=1)
-        qv = np.empty((len(qs), g))
-        for i, q in enumerate(qs):
-            need = max(1, int(np.ceil(q * n - 1e-9))) if n else 1
-            qv[i] = np.argmax(cum >= need, axis=1) / levels if n else np.nan
-        out.append(qv)
+    The grid is visited in blocks of ``QUANTILE_VALUES // n`` times; each block's shares of every
+    replication are gathered (n × block values, 4 MB per quantity at most) and each time's quantiles
+    taken: from the counts of the integer numerators (``np.bincount``, ``summaries.quantiles_of_counts``)
+    when the shares lie on a lattice, as simulated times give them (up to ``_LATTICE_LIMIT``), else
+    by partial sorting
+    (``summaries.quantiles_selected``; the cargo of folders reconstructed from totals)."""
+    grid = np.atleast_1d(np.asarray(grid_hours, dtype=float))
+    g = len(grid)
+    num = _numerators(bases, sc)
+    n = num.layout.n
+    out = [np.full((len(qs), g), np.nan), np.full((len(qs), g), np.nan)]
+    if n == 0:
+        return out[0], out[1], 0
+    block = int(np.clip(QUANTILE_VALUES // n, 1, g))
+    reps = max(1, _CHUNK_VALUES // block)
+    for lo in range(0, g, block):
+        cols = slice(lo, min(g, lo + block))
+        held: list[np.ndarray] = []
+        row = 0
+        for chunk in num.chunks(grid[cols], reps):
+            if not held:  # time-major, so that each time's values are contiguous
+                held = [np.empty((c.shape[0], n), dtype=c.dtype) for c in chunk]
+            for whole, part in zip(held, chunk, strict=True):
+                whole[:, row:row + part.shape[1]] = part
+            row += chunk[0].shape[1]
+        for acc, values, den in zip(out, held, num.denominators, strict=True):
+            for j in range(values.shape[0]):
+                x = values[j]
+                if np.issubdtype(x.dtype, np.integer) and int(x.max()) < _LATTICE_LIMIT:
+                    acc[:, lo + j] = quantiles_of_counts(np.bincount(x), qs, den)
+                else:
+                    acc[:, lo + j] = quantiles_selected(x / den, qs)
+        del held
     return out[0], out[1], n
 
 
@@ -190,11 +256,11 @@ def plot_extraction(bases: pd.DataFrame, sc: Scenario, ax: Axes | None = None, *
 
     From the simulated times at which each base had given shares of its personnel and cargo out
     (``extraction_shares``; a reconstruction from totals for folders written before those columns,
-    said in the title); the quantiles come from ``extraction_quantiles`` (one pass, memory
-    independent of the run count).
+    said in the title); the quantiles come from ``extraction_quantiles`` (exact, the project's one
+    quantile method; memory independent of the run count).
     Artists: two median lines, two bands, the deadline line.
     """
-    ax = new_axes(ax)
+    ax = new_axes(ax, fixed=True)
     deadline = sc.hours(sc.calendar.deadline)
     t0 = min([sc.hours(b.withdraw_from) for b in sc.bases.values()] + [0.0])
     arr = bases["last_arrival_hours"].to_numpy(float)
@@ -266,7 +332,7 @@ def plot_completion(
 
     Artists: one histogram (bar container), the deadline line, a median line.
     """
-    ax = new_axes(ax)
+    ax = new_axes(ax, fixed=True)
     h = runs["completion_hours"].to_numpy(float)
     fin = h[np.isfinite(h)]
     n = len(runs)
@@ -321,7 +387,7 @@ def _count_bars(runs: pd.DataFrame, cols: dict[str, tuple[str, str]], ax: Axes) 
 @styled
 def plot_casualties(runs: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Distribution across runs of wounded and killed per run (two bar containers)."""
-    ax = new_axes(ax)
+    ax = new_axes(ax, fixed=True)
     _count_bars(runs, {"wounded": ("wounded", OKABE_ITO["orange"]),
                        "killed": ("killed", OKABE_ITO["vermillion"])}, ax)
     ax.set_xlabel("Casualties per run (persons)")
@@ -333,7 +399,7 @@ def plot_casualties(runs: pd.DataFrame, ax: Axes | None = None) -> Axes:
 @styled
 def plot_strikes(runs: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Distribution across runs of IED strikes and ambushes per run (two bar containers)."""
-    ax = new_axes(ax)
+    ax = new_axes(ax, fixed=True)
     _count_bars(runs, {"ied_strikes": ("IED strikes", OKABE_ITO["vermillion"]),
                        "ambushes": ("ambushes", OKABE_ITO["reddish_purple"])}, ax)
     ax.set_xlabel("Attacks per run (count)")

@@ -139,7 +139,7 @@ def plot_network(sc: Scenario, ax: Axes | None = None, *, label_km: bool = True,
     ax.set_xlabel("Longitude (° E)")
     ax.set_ylabel("Latitude (° N)")
     ax.set_title(f"Road network: {sc.name}")
-    ax.figure.canvas.draw()  # the layout and the legend's place settle before labels are measured
+    ax.figure.figure.draw_without_rendering()  # layout and legend settle before labels are measured (no pixels)
     boxes = [marker_box(ax, xy, r) for xy, r in obstacles]
     boxes.append(legend.get_window_extent())
     along = [line_boxes(ax, *road_xy(sc, pos, i)) for i in range(len(sc.roads))]
