@@ -50,7 +50,7 @@ def test_write_charts_chooses_by_tables(tmp_path, sc):
     written = write_charts(tmp_path, sc, {"bases": bases, "runs": fake_runs(sc, bases)})
     names = {p.name for p in written}
     assert names == {"network.png", "extraction.png", "cargo_fates.png", "completion.png",
-                     "casualties.png", "strikes.png"}
+                     "casualties.png", "strikes.png"} | ({"security.png"} if sc.security is not None else set())
     for p in written:
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not [p for p in (tmp_path / "charts").iterdir() if p.name.startswith(".")]  # no temp files left
@@ -79,7 +79,8 @@ def test_report_is_one_self_contained_file(tmp_path, sc):
     for phrase in ("Key figures", "P(out by the deadline)", "Wilson", "Completion date", "Wounded", "Killed",
                    "IED strikes", "Cargo units by fate", "Sources", "Assumptions", "Manifest", "SC/15398"):
         assert phrase in text, phrase
-    assert text.count("<img") == 6  # map, extraction, fates, completion, casualties, strikes
+    # map, extraction, fates, completion, casualties, strikes; the security state's chart when there is one
+    assert text.count("<img") == 6 + (sc.security is not None)
     assert re.search(r"\d\d \w\w\w 2023", text)  # completion quantiles as dates
     assert sorted(p.name for p in folder.iterdir() if p.name.startswith(".")) == []
 
@@ -138,7 +139,7 @@ def test_write_charts_reads_the_folder_when_not_given_tables(tmp_path, sc):
     folder = make_folder(tmp_path / "run", sc)
     written = write_charts(folder)
     assert {p.name for p in written} == {"network.png", "extraction.png", "cargo_fates.png", "completion.png",
-                                          "casualties.png", "strikes.png"}
+                                          "casualties.png", "strikes.png"} | ({"security.png"} if sc.security else set())
     assert all(p.parent == folder / "charts" for p in written)
 
 
