@@ -21,6 +21,7 @@ from .people import type_infos
 if TYPE_CHECKING:
 
     from .air_cover import AirCoverDays
+    from .tallies import RoadCounts
     from .trace import Recorder
 
 LeftParts = tuple[dict[str, int], dict[str, int], dict[str, int]]
@@ -256,6 +257,8 @@ class Replication:
     air_cover: AirCoverDays
     recorder: Recorder | None = None
     _draws: dict[str, Draws] = field(default_factory=dict)
+    roads: RoadCounts | None = None
+    """Where traffic per road is tallied (``None``: not tallied); shared by a range of replications."""
 
     def draws(self, key: str) -> Draws:
         """Block-drawn values of ``DRAWS[key]``: ``flight_delay``, ``flight_u``, ``road_delay``,
