@@ -130,3 +130,21 @@ def test_a_stopped_run_reads_the_roads_parts_it_has(tmp_path) -> None:
     whole = pd.read_parquet(res.path / "roads.parquet")
     (res.path / "roads.parquet").unlink()
     pd.testing.assert_frame_equal(read_roads(res.path), whole)
+
+
+def test_a_sweep_folder_has_a_roads_table_per_point(tmp_path) -> None:
+    """One row per (point, road); ``network.geojson`` gives the first point's figures."""
+    from sim.api.sweeps import sweep
+
+    points = pd.DataFrame({"point": [0, 1], "convoy.max_vehicles": [40, 10]})
+    res = sweep(KIDAL, points, replications=20, engine="batch", seed=2, out=tmp_path / "sw")
+    roads = pd.read_parquet(res.path / "roads.parquet")
+    assert sorted(set(roads["point"])) == [0, 1] and (roads["replications"] == 20).all()
+    p0, p1 = (roads[roads["point"] == p].set_index("road") for p in (0, 1))
+    assert (p1["convoy_passages"] > p0["convoy_passages"]).all()  # smaller convoys: more of them
+    write_geojson(res.path)
+    net = json.loads((res.path / "network.geojson").read_text())
+    assert net["figures_from"] == "roads"
+    for f in net["features"]:
+        assert f["properties"]["convoy_passages_per_run"] == pytest.approx(p0.loc[f["properties"]["index"],
+                                                                                  "convoy_passages"] / 20)
