@@ -48,9 +48,9 @@ def run_block(plan: BlockPlan, streams: Streams, n_reps: int,
     tally = Tally(n_reps, len(plan.bases), plan.classes)
     exits = draw_exits(plan, streams["early_exit"], n_reps)
     flights = fly(plan, exits, streams["flights"], tally)
-    road = Roads(sc, plan.routes, streams, AirCoverTable(sc, streams["air_cover"], n_reps, plan.first_day()),
-                 roads)
+    road = Roads(sc, plan.routes, streams, AirCoverTable(sc, streams["air_cover"], n_reps, plan.first_day()))
     loads = Loads.empty(plan, n_reps)
+    road.tally = roads
     for lift in sc.fleet.lifts.values():
         LiftRun(plan, lift, exits, flights, road, loads, tally, streams["road_movements"]).run()
     exit_hours = np.stack(

@@ -143,10 +143,10 @@ class Roads:
     road is tallied (``None``: not tallied)."""
 
     sc: Scenario
+    tally: RoadTally | None = field(default=None, kw_only=True)
     routes: Routes
     streams: Streams
     air: AirCoverTable
-    tally: RoadTally | None = None
 
     def drive(
         self,
