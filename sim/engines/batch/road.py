@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.engines.batch.tallies import RoadTally
 from sim.engines.streams import Streams
 from sim.model import rules
 from sim.model.network import Segment
@@ -21,7 +22,6 @@ from sim.model.schema import Scenario
 
 from .air_cover import AirCoverTable
 from .people import CONTRACTORS, KINDS, PASSENGERS, OccupantArrays, attacks, breakdowns, evacuate
-from .tallies import RoadTally
 
 LEG_COUNTS: tuple[str, ...] = (
     "ied_strikes", "ambushes", "breakdowns", "stationary_attacks", "wounded", "killed", "killed_in_action",
