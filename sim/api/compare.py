@@ -22,6 +22,7 @@ from sim.experiments.progress import progress_bar
 from sim.experiments.settings import resolve, with_budget
 from sim.experiments.sweep import check_metrics
 from sim.model.schema import Scenario
+from sim.store.roads import write_roads
 from sim.store.runstore import RunStore, recorded
 
 
@@ -59,15 +60,17 @@ def compare(
         store = RunStore.create(results_root, base, "compare", settings.engine, settings.seed,
                                 settings.replications, design=design, out=out)
     t0 = time.perf_counter()
+    sink = store.sink() if store is not None else None
     with recorded(store, t0):
         with progress_bar(3 * settings.replications, progress) as advance:
-            _, runs = execute(plan, executor, store.sink() if store is not None else None, advance, simulate,
+            _, runs = execute(plan, executor, sink, advance, simulate,
                               where=str(store.path) if store is not None else "memory")
         res = compare_result(runs, ms, settings.replications, store.path if store is not None else None)
         if store is not None:
             store.write_table("compare.csv", res.table)
             store.write_table("runs_baseline", res.baseline)
             store.write_table("runs_variant", res.variant)
+            write_roads(store, [t.part_id for t in plan.tasks], sink.roads if sink else None)
     if store is not None:
         store.finish("complete", time.perf_counter() - t0, {"metrics": ms})
     return res

@@ -23,7 +23,7 @@ from sim.experiments.sweep import sweep_plan
 from sim.model.errors import StoreError
 from sim.model.loader import read_yaml, scenario_hash, validate
 from sim.store.resume import manifest_design, require
-from sim.store.runstore import RunStore
+from sim.store.runstore import ROADS, RunStore
 from sim.store.verify import PartDamage, damaged_parts, listed_parts
 
 REPAIRABLE: tuple[str, ...] = ("run", "sweep")
@@ -82,7 +82,7 @@ def repair(folder: str | Path, executor: Executor | None = None, simulate: Simul
     damaged = damaged_parts(store)
     if not damaged:
         return check_results(folder)
-    bad = [d for d in damaged if d.table != "bases"]
+    bad = [d for d in damaged if d.table not in ("bases", ROADS)]
     if bad:
         raise StoreError(f"{store.path}: parts of table {bad[0].table!r} are not parts of an experiment's plan; "
                          "they cannot be re-run")
@@ -90,17 +90,19 @@ def repair(folder: str | Path, executor: Executor | None = None, simulate: Simul
     expected = plan.expected_rows()
     listed = store.manifest["parts"].get("bases", {})
     for d in damaged:
-        if d.part_id not in expected or expected[d.part_id] != int(listed[d.part_id]):
+        rows_ok = d.table != "bases" or expected.get(d.part_id) == int(listed[d.part_id])
+        if d.part_id not in expected or not rows_ok:
             raise StoreError(f"{store.path}: part {d.part_id} is not a chunk of this folder's plan (another "
                              "version, or changed by hand); run it again in a new folder")
     ids = {d.part_id for d in damaged}
     tasks = [t for t in plan.tasks if t.part_id in ids]
     done: list[str] = []
-    for task, df in run_chunks(executor or SerialExecutor(), tasks, simulate):
-        if len(df) != expected[task.part_id]:
-            raise StoreError(f"{store.path}: part {task.part_id} re-ran to {len(df)} rows, not the "
+    sink = store.sink()
+    for task, chunk in run_chunks(executor or SerialExecutor(), tasks, simulate):
+        if len(chunk.bases) != expected[task.part_id]:
+            raise StoreError(f"{store.path}: part {task.part_id} re-ran to {len(chunk.bases)} rows, not the "
                              f"{expected[task.part_id]} listed; the folder was not made by this version")
-        store.write_part("bases", task.part_id, df)
+        sink.write(task.part_id, chunk)  # the roads part with it: both come from the same draws
         done.append(task.part_id)
     result = check_results(folder)
     result.repaired = sorted(done)

@@ -24,6 +24,7 @@ from sim.experiments.summaries import summarize
 from sim.model.outcomes import finish_bases, roll_up
 from sim.model.schema import Scenario
 from sim.store.resume import reopen
+from sim.store.roads import write_roads
 from sim.store.runstore import RunStore, recorded
 
 
@@ -92,15 +93,17 @@ def run(
                                 out=out)
     t0 = time.perf_counter()
     info: dict[str, Any] = {"source": file, **(extra or {})}
+    sink = store.sink() if store is not None else None
     with recorded(store, t0):
         with progress_bar(settings.replications, progress and len(plan.tasks) > 2) as advance:
-            bases, runs = execute(plan, executor, store.sink() if store is not None else None, advance,
+            bases, runs = execute(plan, executor, sink, advance,
                                   where=str(store.path) if store is not None else "memory")
         summary = summarize(sc, runs)
         if store is not None:
             store.write_table("bases", bases)
             store.write_table("runs", runs)
             store.write_table("summary.csv", summary)
+            write_roads(store, [t.part_id for t in plan.tasks], sink.roads if sink else None)
     wall = time.perf_counter() - t0
     if store is not None:
         store.finish("complete", wall, info)

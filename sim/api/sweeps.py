@@ -33,6 +33,7 @@ from sim.model.errors import ScenarioError
 from sim.model.loader import read_yaml, validate
 from sim.model.schema import Scenario
 from sim.store.resume import manifest_design, reopen, require
+from sim.store.roads import write_roads
 from sim.store.runstore import RunStore, recorded
 
 
@@ -89,16 +90,18 @@ def sweep(
         store = RunStore.create(results_root, base, "sweep", settings.engine, settings.seed, settings.replications,
                                 design=info, out=out)
         store.write_table("points", points)
+    sink = store.sink() if store is not None else None
     with recorded(store, t0):
         total = settings.replications * len(points)
         with progress_bar(total, progress) as advance:
-            bases, runs = execute(plan, executor, store.sink() if store is not None else None, advance, simulate,
+            bases, runs = execute(plan, executor, sink, advance, simulate,
                                   where=str(store.path) if store is not None else "memory")
         result = sweep_result(points, bases, runs, metric_list, store.path if store is not None else None)
         if store is not None:
             store.write_table("bases", result.bases)
             store.write_table("runs", result.table)
             store.write_table("summary.csv", result.summary)
+            write_roads(store, [t.part_id for t in plan.tasks], sink.roads if sink else None)
     if store is not None:
         store.finish("complete", time.perf_counter() - t0,
                      {"n_points": len(points), "metrics": metric_list, **(extra or {})})

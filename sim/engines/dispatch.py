@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from sim.engines.blocks import BLOCK_SIZE, blocks
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from sim.model.schema import Scenario
@@ -57,11 +58,13 @@ def simulate_unit(
 
 
 def simulate_units(
-    sc: Scenario, engine: str, chunk: Sequence[Unit], seed: int, point: int = 0, crn: bool = True
+    sc: Scenario, engine: str, chunk: Sequence[Unit], seed: int, point: int = 0, crn: bool = True,
+    roads: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """The per-base table of consecutive units, in unit order. SimPy replications of a chunk run as
     one range (one per-scenario setup, one table: the same rows as unit by unit, since each
-    replication draws from its own streams); batch blocks one by one, stacked."""
+    replication draws from its own streams); batch blocks one by one, stacked. ``roads`` (a
+    ``traffic.empty_tally`` array), when given, gets the units' traffic per road added."""
     import pandas as pd
 
     check_engine(engine)
@@ -72,10 +75,12 @@ def simulate_units(
 
         first, last = chunk[0], chunk[-1]
         if all(b.first == a.first + a.count for a, b in zip(chunk, chunk[1:], strict=False)):
-            return des_simulate(sc, first.first, last.first + last.count - first.first, seed=seed, point=point, crn=crn)
-        return pd.concat([des_simulate(sc, u.first, u.count, seed=seed, point=point, crn=crn) for u in chunk],
-                         ignore_index=True)
+            return des_simulate(sc, first.first, last.first + last.count - first.first, seed=seed, point=point,
+                                crn=crn, roads=roads)
+        return pd.concat([des_simulate(sc, u.first, u.count, seed=seed, point=point, crn=crn, roads=roads)
+                          for u in chunk], ignore_index=True)
     from sim.engines.batch import simulate as batch_simulate
 
-    frames = [batch_simulate(sc, u.index, u.first, u.count, seed=seed, point=point, crn=crn) for u in chunk]
+    frames = [batch_simulate(sc, u.index, u.first, u.count, seed=seed, point=point, crn=crn, roads=roads)
+              for u in chunk]
     return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)

@@ -16,7 +16,7 @@ from typing import Protocol
 import pandas as pd
 
 from sim.experiments.assembly import Assembly
-from sim.experiments.executors import Executor, SerialExecutor, Simulate, run_chunks
+from sim.experiments.executors import Chunk, Executor, SerialExecutor, Simulate, run_chunks
 from sim.experiments.plan import Plan
 from sim.model.errors import StoreError
 
@@ -25,7 +25,8 @@ Advance = Callable[[float], None]
 
 
 class Sink(Protocol):
-    """Where finished parts of the per-base table go, and where earlier ones are found."""
+    """Where finished parts of the per-base table (and of the roads table) go, and where earlier
+    ones are found."""
 
     def finished(self) -> Mapping[str, int]:
         """Ids of the finished parts and their row counts."""
@@ -35,8 +36,9 @@ class Sink(Protocol):
         """A finished part."""
         ...
 
-    def write(self, part_id: str, df: pd.DataFrame) -> None:
-        """Keep a finished part (atomically: listed only once whole)."""
+    def write(self, part_id: str, chunk: Chunk) -> None:
+        """Keep a finished chunk (atomically: listed only once whole; its bases part last, as the
+        mark that the chunk is done)."""
         ...
 
 
@@ -45,6 +47,7 @@ class MemorySink:
 
     def __init__(self) -> None:
         self.parts: dict[str, pd.DataFrame] = {}
+        self.roads: dict[str, pd.DataFrame] = {}
 
     def finished(self) -> Mapping[str, int]:
         return {k: len(v) for k, v in self.parts.items()}
@@ -52,8 +55,10 @@ class MemorySink:
     def read(self, part_id: str) -> pd.DataFrame:
         return self.parts[part_id]
 
-    def write(self, part_id: str, df: pd.DataFrame) -> None:
-        self.parts[part_id] = df
+    def write(self, part_id: str, chunk: Chunk) -> None:
+        if chunk.roads is not None:
+            self.roads[part_id] = chunk.roads
+        self.parts[part_id] = chunk.bases
 
 
 def check_parts(plan: Plan, finished: Mapping[str, int], where: str = "the results folder") -> set[str]:
@@ -87,10 +92,10 @@ def execute(
         assembly.add(part_id, sink.read(part_id))  # type: ignore[union-attr]
         step(assembly.tasks[part_id].replications)
     todo = [t for t in plan.tasks if t.part_id not in done]
-    for task, df in run_chunks(executor or SerialExecutor(), todo, simulate):
+    for task, chunk in run_chunks(executor or SerialExecutor(), todo, simulate):
         if sink is not None:
-            sink.write(task.part_id, df)
-        assembly.add(task.part_id, df)
+            sink.write(task.part_id, chunk)
+        assembly.add(task.part_id, chunk.bases)
         step(task.replications)
     return assembly.tables()
 

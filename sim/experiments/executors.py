@@ -1,8 +1,8 @@
 """Executors: how chunks of replications are run. In-process, local processes, or Dask.
 
 The model does not know how it is executed. A ``Task`` is one chunk (a sweep point × a group of
-units); every executor maps ``run_task`` over tasks and yields ``(task, bases table)`` as chunks
-finish, so results stream to the store. Units own their random streams, so the tables are the same
+units); every executor maps ``run_task`` over tasks and yields ``(task, chunk)`` as chunks finish
+(``Chunk``: its bases table and its roads tally), so results stream to the store. Units own their random streams, so the tables are the same
 whatever the executor, the number of workers or the order in which chunks finish.
 """
 
@@ -12,7 +12,7 @@ import multiprocessing
 import secrets
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -21,6 +21,7 @@ import pandas as pd
 from sim.engines import dispatch
 from sim.engines.allocator import keep_freed_memory
 from sim.experiments.plan import Task
+from sim.model import traffic
 from sim.model.errors import ScenarioError
 
 Simulate = Callable[..., pd.DataFrame]
@@ -28,17 +29,40 @@ Simulate = Callable[..., pd.DataFrame]
 module-level fake engine. Without it, tasks run through ``sim.engines.dispatch.simulate_units``."""
 
 
-def run_task(task: Task, simulate: Simulate | None = None) -> pd.DataFrame:
+@dataclass
+class Chunk:
+    """What one chunk (or a piece of one) gives: its per-base table and its ``roads`` table
+    (``traffic.roads_frame``: traffic per road summed over its replications; ``None`` when a test's
+    ``simulate`` ran it, which tallies nothing)."""
+
+    bases: pd.DataFrame
+    roads: pd.DataFrame | None = None
+
+    @staticmethod
+    def join(pieces: list[Chunk]) -> Chunk:
+        """Pieces of one chunk in unit order as one: bases stacked, roads added up."""
+        bases = pd.concat([p.bases for p in pieces], ignore_index=True)
+        roads = [p.roads for p in pieces]
+        if any(r is None for r in roads):
+            return Chunk(bases)
+        return Chunk(bases, traffic.add_frames(r for r in roads if r is not None))
+
+
+def run_task(task: Task, simulate: Simulate | None = None) -> Chunk:
     """The per-base table of every unit of ``task``, in unit order, labelled with the task's point
-    (its streams may be keyed by another: ``Task.stream_point``)."""
+    (its streams may be keyed by another: ``Task.stream_point``), and their traffic per road."""
+    roads: pd.DataFrame | None = None
     if simulate is None:
-        df = dispatch.simulate_units(task.scenario, task.engine, task.units, task.seed, task.seed_point, task.crn)
+        sums = traffic.empty_tally(task.scenario)
+        df = dispatch.simulate_units(task.scenario, task.engine, task.units, task.seed, task.seed_point, task.crn,
+                                     roads=sums)
+        roads = traffic.roads_frame(task.scenario, sums, task.replications, task.point)
     else:
         frames = [simulate(task.scenario, task.engine, u, task.seed, task.seed_point, task.crn) for u in task.units]
         df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if task.seed_point != task.point and "point" in df.columns:
         df["point"] = task.point
-    return df
+    return Chunk(df, roads)
 
 
 def _worker_setup() -> None:
@@ -47,11 +71,11 @@ def _worker_setup() -> None:
 
 
 class Executor(Protocol):
-    """Runs tasks and yields ``(task, table)`` as they finish."""
+    """Runs tasks and yields ``(task, chunk)`` as they finish."""
 
     workers: int
 
-    def run(self, tasks: Iterable[Task], simulate: Simulate | None = None) -> Iterator[tuple[Task, pd.DataFrame]]:
+    def run(self, tasks: Iterable[Task], simulate: Simulate | None = None) -> Iterator[tuple[Task, Chunk]]:
         ...
 
     def close(self) -> None:
@@ -63,7 +87,7 @@ class SerialExecutor:
 
     workers = 1
 
-    def run(self, tasks: Iterable[Task], simulate: Simulate | None = None) -> Iterator[tuple[Task, pd.DataFrame]]:
+    def run(self, tasks: Iterable[Task], simulate: Simulate | None = None) -> Iterator[tuple[Task, Chunk]]:
         for t in tasks:
             yield t, run_task(t, simulate)
 
@@ -110,7 +134,7 @@ class ProcessExecutor:
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=_worker_setup)
         return self._pool
 
-    def run(self, tasks: Iterable[Task], simulate: Simulate | None = None) -> Iterator[tuple[Task, pd.DataFrame]]:
+    def run(self, tasks: Iterable[Task], simulate: Simulate | None = None) -> Iterator[tuple[Task, Chunk]]:
         pool = self._get_pool()
         yield from _window(list(tasks), lambda t: pool.submit(run_task, t, simulate), 4 * self.workers)
 
@@ -203,7 +227,7 @@ class DaskExecutor:
         self.client.run(_worker_setup)  # the workers there now; the batch engine's heap setting
         self.workers = max(1, len(self.client.scheduler_info().get("workers", {})) or workers)
 
-    def run(self, tasks: Iterable[Task], simulate: Simulate | None = None) -> Iterator[tuple[Task, pd.DataFrame]]:
+    def run(self, tasks: Iterable[Task], simulate: Simulate | None = None) -> Iterator[tuple[Task, Chunk]]:
         from distributed import as_completed
 
         task_list = list(tasks)
@@ -238,8 +262,8 @@ TAIL_PIECES = 4
 together (``run_chunks``)."""
 
 
-def run_chunks(executor: Executor, tasks: list[Task], simulate: Simulate | None = None) -> Iterator[tuple[Task, pd.DataFrame]]:
-    """``executor.run(tasks)``, yielding each chunk's table whole, as ``run_task`` makes it; on
+def run_chunks(executor: Executor, tasks: list[Task], simulate: Simulate | None = None) -> Iterator[tuple[Task, Chunk]]:
+    """``executor.run(tasks)``, yielding each chunk whole, as ``run_task`` makes it; on
     several workers the last ``workers`` chunks are run in up to ``TAIL_PIECES`` pieces each.
 
     A chunk runs on one worker; without this, one worker sat idle for up to a whole chunk (0.4 s of
@@ -263,7 +287,7 @@ def run_chunks(executor: Executor, tasks: list[Task], simulate: Simulate | None 
             piece = replace(t, part_id=f"{t.part_id}/{k}", units=t.units[lo:hi])
             piece_of[piece.part_id] = (t, k, n)
             submit.append(piece)
-    got: dict[str, dict[int, pd.DataFrame]] = {}
+    got: dict[str, dict[int, Chunk]] = {}
     for task, df in executor.run(submit, simulate):
         hit = piece_of.get(task.part_id)
         if hit is None:
@@ -274,7 +298,7 @@ def run_chunks(executor: Executor, tasks: list[Task], simulate: Simulate | None 
         pieces[k] = df
         if len(pieces) == n:
             del got[chunk.part_id]
-            yield chunk, pd.concat([pieces[i] for i in range(n)], ignore_index=True)
+            yield chunk, Chunk.join([pieces[i] for i in range(n)])
 
 
 def make_executor(workers: int | None = None, dask: str | None = None,

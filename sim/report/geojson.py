@@ -2,15 +2,21 @@
 
 ``network.geojson``: one LineString per road (``sim.model.geo.export``: index, from, to, km,
 terrain, threat, cleared, geodesic_km) with the threat level's rates per 100 convoy-km (route
-clearance applied on cleared roads), and what the run says about it:
+clearance applied on cleared roads), and what the run says about it. ``figures_from`` says where
+the figures come from:
 
-- a trace (``convoys`` table: one row per convoy leg): ``convoy_passages``, ``vehicle_passages``,
-  ``convoy_km``, ``ied_strikes``, ``ambushes``, ``breakdowns`` on the road, and
-  ``strikes_per_100_convoy_km`` ((IED strikes + ambushes) / convoy-km · 100);
-- a run, sweep or comparison (``bases``: counts per base, not per road): ``bases`` (those whose
-  route uses the road), ``route_convoys_per_run`` and ``route_strikes_per_run`` (means over the
-  replications of the first point of those bases' convoys and IED strikes + ambushes on their whole
-  routes). Per-road traffic and strikes need a trace: the engines count per base.
+- ``trace`` (a trace's ``convoys`` table: one row per convoy leg): ``convoy_passages``,
+  ``vehicle_passages``, ``convoy_km``, ``ied_strikes``, ``ambushes``, ``breakdowns`` on the road,
+  and ``strikes_per_100_convoy_km`` ((IED strikes + ambushes) / convoy-km · 100), exactly;
+- ``roads`` (a run, sweep or comparison: the ``roads`` table the engines tally per road, MODEL.md
+  §8 "Per road"): ``replications`` and the means per run over those replications of the first
+  point, ``convoy_passages_per_run``, ``vehicle_passages_per_run``, ``convoy_km_per_run``,
+  ``vehicle_km_per_run``, ``ied_strikes_per_run``, ``ambushes_per_run``, ``breakdowns_per_run``,
+  ``stationary_attacks_per_run``, and ``strikes_per_100_convoy_km`` (null on a road no convoy drove);
+- ``bases`` (a folder written before the roads table, which counts per base only): ``bases``
+  (those whose route uses the road), ``route_convoys_per_run`` and ``route_strikes_per_run`` (means
+  over the replications of the first point of those bases' convoys and IED strikes + ambushes on
+  their whole routes).
 
 ``events.geojson`` (a trace): one Point per IED strike, ambush and breakdown, placed ``km_along``
 km from the start of its segment along the road's line (``sim.model.geo.lines``).
@@ -31,6 +37,7 @@ from sim.model.geo.export import collection, road_features
 from sim.model.geo.lines import RoadLines
 from sim.model.network import routes
 from sim.model.schema import Scenario
+from sim.model.traffic import ROAD_COUNTS, ROAD_KM, add_frames
 from sim.store.atomic import atomic_write_text
 
 ROAD_EVENTS: tuple[str, ...] = ("ied", "ambush", "breakdown")
@@ -71,9 +78,10 @@ def _from_legs(sc: Scenario, legs: pd.DataFrame, lines: RoadLines) -> dict[int, 
             continue
         d = out.setdefault(i, {"convoy_passages": 0, "vehicle_passages": 0, "convoy_km": 0.0, "ied_strikes": 0,
                                "ambushes": 0, "breakdowns": 0})
-        d["convoy_passages"] += 1
-        d["vehicle_passages"] += int(veh)
-        d["convoy_km"] += float(km)
+        if veh > 0:  # a passage: a convoy with vehicles at the segment's start (MODEL.md §8, "Per road")
+            d["convoy_passages"] += 1
+            d["vehicle_passages"] += int(veh)
+            d["convoy_km"] += float(km)
         d["ied_strikes"] += int(ied)
         d["ambushes"] += int(amb)
         d["breakdowns"] += int(bd)
@@ -104,17 +112,38 @@ def _from_bases(sc: Scenario, bases: pd.DataFrame, lines: RoadLines) -> dict[int
     return out
 
 
+def _from_roads(sc: Scenario, roads: pd.DataFrame) -> dict[int, dict[str, Any]]:
+    """Means per run of the first point's roads table (sums over its ``replications``)."""
+    r0 = _first_point(roads)
+    out: dict[int, dict[str, Any]] = {}
+    for row in r0.to_dict("records"):
+        i, reps = int(row["road"]), int(row["replications"])
+        if not 0 <= i < len(sc.roads) or reps <= 0:
+            continue
+        d: dict[str, Any] = {"replications": reps}
+        for k in (*ROAD_COUNTS, *ROAD_KM):
+            d[f"{k}_per_run"] = float(row[k]) / reps
+        ckm = float(row["convoy_km"])
+        d["strikes_per_100_convoy_km"] = ((float(row["ied_strikes"]) + float(row["ambushes"])) / ckm * 100.0
+                                          if ckm > 0 else None)
+        out[i] = d
+    return out
+
+
 def network_collection(sc: Scenario, legs: pd.DataFrame | None = None,
-                       bases: pd.DataFrame | None = None) -> dict[str, Any]:
-    """The roads of ``sc`` as GeoJSON with their rates and the figures of the run's tables."""
+                       bases: pd.DataFrame | None = None, roads: pd.DataFrame | None = None) -> dict[str, Any]:
+    """The roads of ``sc`` as GeoJSON with their rates and the figures of the run's tables: a
+    trace's legs, else the roads table, else (an older folder) the bases table."""
     lines = RoadLines(sc)
     feats = road_features(sc)
     extra: dict[int, dict[str, Any]] = {}
     source = "scenario"
     if legs is not None and len(legs):
         extra, source = _from_legs(sc, legs, lines), "trace"
+    elif roads is not None and len(roads) and int(roads["replications"].max()) > 0:
+        extra, source = _from_roads(sc, roads), "roads"
     elif bases is not None and len(bases):
-        extra, source = _from_bases(sc, bases, lines), "run"
+        extra, source = _from_bases(sc, bases, lines), "bases"
     for i, f in enumerate(feats):
         f["properties"].update(_rates(sc, i))
         f["properties"].update(extra.get(i, {}))
@@ -143,6 +172,20 @@ def events_collection(sc: Scenario, events: pd.DataFrame) -> dict[str, Any] | No
     return collection(feats, name=f"{sc.name} road events")
 
 
+def read_roads(folder: Path) -> pd.DataFrame | None:
+    """The roads table of a results folder: ``roads.parquet``, else the parts of ``tables/roads``
+    added up (a run stopped before its end: the chunks done, with their replications); ``None``
+    when the folder has neither (written before the table, or a trace)."""
+    whole = folder / "roads.parquet"
+    try:
+        if whole.is_file():
+            return pd.read_parquet(whole)
+        parts = sorted((folder / "tables" / "roads").glob("part-*.parquet"))
+        return add_frames(pd.read_parquet(p) for p in parts) if parts else None
+    except Exception:  # a damaged table: the route-level figures instead
+        return None
+
+
 def write_geojson(path: str | Path, sc: Scenario | None = None,
                   tables: Mapping[str, pd.DataFrame] | None = None) -> list[Path]:
     """Write ``network.geojson`` (and ``events.geojson`` for a trace) into a results folder; their
@@ -156,15 +199,19 @@ def write_geojson(path: str | Path, sc: Scenario | None = None,
     legs = tables.get("convoys", tables.get("legs"))
     if legs is None:
         legs = _read(folder, "convoys")
+    roads = tables.get("roads")
+    if roads is None and legs is None:
+        roads = read_roads(folder)
     bases = tables.get("bases")
-    if bases is None and legs is None:
+    if bases is None and legs is None and roads is None:
         bases = _read(folder, "bases", ["point", "base", "convoys", "ied_strikes", "ambushes"])
-    written = [atomic_write_text(folder / "network.geojson", json.dumps(network_collection(sc, legs, bases)))]
+    doc = network_collection(sc, legs, bases, roads)
+    written = [atomic_write_text(folder / "network.geojson", json.dumps(doc))]
     events = tables.get("events")
     if events is None and legs is not None:
         events = _read(folder, "events")
     if events is not None:
-        doc = events_collection(sc, events)
-        if doc is not None:
-            written.append(atomic_write_text(folder / "events.geojson", json.dumps(doc, default=str)))
+        ev_doc = events_collection(sc, events)
+        if ev_doc is not None:
+            written.append(atomic_write_text(folder / "events.geojson", json.dumps(ev_doc, default=str)))
     return written

@@ -111,13 +111,13 @@ def write_map(results_dir: str | Path, out: str | Path | None = None, tiles: str
         raise ScenarioError(results_dir, None, "the interactive map needs folium: "
                                                "python -m pip install 'withdrawal-sim[maps]'") from None
     from sim.model.geo.export import collection, site_features
-    from sim.report.geojson import events_collection, network_collection
+    from sim.report.geojson import events_collection, network_collection, read_roads
     from sim.report.results import read_results
 
     folder = Path(results_dir)
     sc, _, tables = read_results(folder)
     legs = tables.get("convoys", tables.get("legs"))
-    network = network_collection(sc, legs, tables.get("bases"))
+    network = network_collection(sc, legs, tables.get("bases"), read_roads(folder) if legs is None else None)
     events = events_collection(sc, tables["events"]) if "events" in tables else None
     m = build_map(network, collection(site_features(sc)), events, sc, tiles)
     page = m.get_root().render()

@@ -6,7 +6,9 @@ Layout of one run folder (``results/<run-id>/`` or an explicit ``--out DIR``)::
                                (``parts``: rows of each; ``checksums``: SHA-256 and size of each)
     scenario.yaml              the validated scenario as run (overrides applied)
     tables/<table>/part-<id>.parquet   parts, each listed in the manifest once complete
-    bases.parquet runs.parquet summary.csv ...   consolidated tables, written at the end
+                               (``bases``, and ``roads``: each chunk's traffic per road, written
+                               before its bases part, ``PartSink``)
+    bases.parquet runs.parquet roads.parquet summary.csv ...   consolidated tables, written at the end
 
 Every file is written to a temporary name in its own folder, flushed to disk and renamed into
 place, and the manifest is rewritten the same way after each part. A part file that the manifest
@@ -38,7 +40,7 @@ import time
 from collections.abc import Iterator, Mapping
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import yaml
@@ -48,7 +50,12 @@ from sim.model.loader import scenario_dict, scenario_hash
 from sim.model.schema import Scenario
 from sim.store.atomic import atomic_write, atomic_write_bytes
 
+if TYPE_CHECKING:
+    from sim.experiments.executors import Chunk
+
 MANIFEST = "manifest.json"
+ROADS = "roads"
+"""The table of traffic and strikes per road: parts per chunk, ``roads.parquet`` at the end."""
 FORMAT_VERSION = 1
 KINDS: tuple[str, ...] = ("run", "trace", "sweep", "compare")
 STATUSES: tuple[str, ...] = ("running", "complete", "failed", "interrupted")
@@ -433,10 +440,14 @@ class RunStore:
 
 class PartSink:
     """The parts of one table of a results folder, as ``sim.experiments.execution`` writes and
-    reads them (its ``Sink``)."""
+    reads them (its ``Sink``); a chunk's roads table goes to the parts of ``roads``, written before
+    its bases part (which marks the chunk done: a roads part without one is redone with its chunk)."""
 
     def __init__(self, store: RunStore, table: str) -> None:
         self.store, self.table = store, table
+        self.roads: dict[str, pd.DataFrame] = {}
+        """The roads parts written through this sink, kept (a few rows each) so that the roads
+        table is summed without reading them back."""
 
     def finished(self) -> dict[str, int]:
         with self.store._lock:
@@ -449,8 +460,12 @@ class PartSink:
         except Exception as exc:  # missing or damaged since it was listed: never mixed in
             raise StoreError(damaged_message(self.store.path, [f"{self.table}/{part_id}: {exc}"])) from None
 
-    def write(self, part_id: str, df: pd.DataFrame) -> None:
-        self.store.write_part(self.table, part_id, df)
+    def write(self, part_id: str, chunk: Chunk) -> None:
+        """Write ``chunk`` as parts of ``roads`` (when it has one), then of ``bases``."""
+        if chunk.roads is not None:
+            self.store.write_part(ROADS, part_id, chunk.roads)
+            self.roads[part_id] = chunk.roads
+        self.store.write_part(self.table, part_id, chunk.bases)
 
 
 def damaged_message(folder: Path, problems: list[str]) -> str:

@@ -29,7 +29,7 @@ def _chunks(overrides: list[dict], engine: str = "des", reps: int = 23, chunk: i
     scenarios = point_scenarios(raw, points, str(KIDAL))
     ids = list(range(len(overrides)))
     tasks = tasks_of(scenarios, engine, reps, seed=4, chunk=chunk)
-    got = list(SerialExecutor().run(tasks, fe.simulate_unit))
+    got = [(t, c.bases) for t, c in SerialExecutor().run(tasks, fe.simulate_unit)]
     return tasks, dict(zip(ids, scenarios, strict=True)), got
 
 
@@ -86,10 +86,10 @@ def test_points_with_other_columns_are_stacked() -> None:
     got = list(SerialExecutor().run(tasks, fe.simulate_unit))
     a = Assembly(tasks, scenarios)
     assert a.stacked
-    for task, df in got:
-        a.add(task.part_id, df)
+    for task, c in got:
+        a.add(task.part_id, c.bases)
     bases, runs = a.tables()
-    ref_bases, ref_runs = stack(scenarios, [df for _, df in got])
+    ref_bases, ref_runs = stack(scenarios, [c.bases for _, c in got])
     pd.testing.assert_frame_equal(bases, ref_bases)
     pd.testing.assert_frame_equal(runs, ref_runs)
     assert "cargo_fuel_road" in runs.columns and runs["cargo_fuel_road"].isna().sum() == 6

@@ -46,7 +46,7 @@ def test_serial_yields_every_task() -> None:
     ts = tasks(2, "des", 6, seed=1, chunk_replications=4)
     got = list(SerialExecutor().run(ts, fe.simulate_unit))
     assert [t.part_id for t, _ in got] == [t.part_id for t in ts]
-    assert sum(len(df) for _, df in got) == 2 * 6 * len(load_scenario(KIDAL).bases)
+    assert sum(len(c.bases) for _, c in got) == 2 * 6 * len(load_scenario(KIDAL).bases)
 
 
 class _TwoWorkersInOrder(SerialExecutor):
@@ -73,7 +73,7 @@ def test_run_chunks_joins_the_last_chunks_from_pieces() -> None:
     assert set(got) == set(ref) == {t.part_id for t in tasks_}
     for t in tasks_:
         assert got[t.part_id][0] is t
-        pd.testing.assert_frame_equal(got[t.part_id][1], ref[t.part_id])
+        pd.testing.assert_frame_equal(got[t.part_id][1].bases, ref[t.part_id].bases)
     sizes = [len(t.units) for t in ex.given]
     assert len(ex.given) == len(tasks_) - 2 + 2 * TAIL_PIECES - 1  # the last chunk of 3 units: 3 pieces
     assert sizes[:4] == [10, 10, 3, 10] and sizes[4:] == [2, 3, 2, 3, 1, 1, 1]
@@ -117,17 +117,19 @@ def test_run_task_with_and_without_a_simulate(monkeypatch: pytest.MonkeyPatch) -
         seen.append((engine, unit.index, seed, point, crn))
         return fe.simulate_unit(sc_, engine, unit, seed, point, crn)
 
-    df = run_task(task, one)
+    done = run_task(task, one)
+    df = done.bases
+    assert done.roads is None  # a test's simulate tallies no roads
     assert seen == [("des", 2, 9, 1, False), ("des", 3, 9, 1, False)]  # streams keyed by stream_point
     assert df["replication"].tolist() == [2, 3]
     chunks_seen: list[tuple] = []
 
-    def units(sc_, engine, chunk, seed, point, crn):  # noqa: ANN001, ANN202
+    def units(sc_, engine, chunk, seed, point, crn, roads=None):  # noqa: ANN001, ANN202
         chunks_seen.append((engine, tuple(u.index for u in chunk), seed, point, crn))
         return fe.simulate_units(sc_, engine, chunk, seed, point, crn)
 
     monkeypatch.setattr("sim.engines.dispatch.simulate_units", units)
-    pd.testing.assert_frame_equal(run_task(task), df)
+    pd.testing.assert_frame_equal(run_task(task).bases, df)
     assert chunks_seen == [("des", (2, 3), 9, 1, False)]
 
 

@@ -124,7 +124,8 @@ def chunk_of(unit_fn: UnitFn) -> Callable[..., pd.DataFrame]:
     one by one, stacked in order."""
 
     def simulate_units(sc: Scenario, engine: str, chunk: Sequence[Unit], seed: int, point: int = 0,
-                       crn: bool = True) -> pd.DataFrame:
+                       crn: bool = True, roads: np.ndarray | None = None) -> pd.DataFrame:
+        # a fake tallies no traffic per road: ``roads`` stays zero
         frames = [unit_fn(sc, engine, u, seed, point, crn) for u in chunk]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 

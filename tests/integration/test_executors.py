@@ -55,10 +55,10 @@ def test_process_executor_same_tables() -> None:
 def test_real_batch_engine_same_tables_in_processes() -> None:
     sc = load_scenario(KIDAL)
     tasks = [Task(f"p{p}", p, sc, "batch", (Unit(0, 0, 40),), 3) for p in range(2)]
-    ref = pd.concat([df for _, df in SerialExecutor().run(tasks)], ignore_index=True)
+    ref = pd.concat([c.bases for _, c in SerialExecutor().run(tasks)], ignore_index=True)
     with ProcessExecutor(2) as ex:
         got = sorted(ex.run(tasks), key=lambda x: x[0].part_id)
-    pd.testing.assert_frame_equal(ref, pd.concat([df for _, df in got], ignore_index=True))
+    pd.testing.assert_frame_equal(ref, pd.concat([c.bases for _, c in got], ignore_index=True))
 
 
 def _http_port(ex: DaskExecutor) -> int | None:

@@ -35,3 +35,13 @@ def test_tiles_on_request(tmp_path) -> None:
     tr = trace(KIDAL, seed=3, out=tmp_path / "tr")
     page = write_map(tr.path, tmp_path / "m.html", tiles="OpenStreetMap").read_text()
     assert "tile.openstreetmap.org" in page
+
+
+def test_map_of_a_run_folder_shows_each_roads_figures(tmp_path) -> None:
+    """A run's road popups carry the per-road figures of its roads table."""
+    from sim.api.runs import run
+
+    res = run(KIDAL, engine="batch", replications=16, seed=1, out=tmp_path / "run")
+    page = write_map(res.path).read_text()
+    for key in ("convoy_passages_per_run", "ied_strikes_per_run", "strikes_per_100_convoy_km"):
+        assert key in page

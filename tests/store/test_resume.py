@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from sim.experiments.executors import Chunk
 from sim.model.errors import ScenarioError, StoreError
 from sim.model.loader import validate
 from sim.store.resume import manifest_design, reopen, require
@@ -22,7 +23,7 @@ def test_part_sink_writes_lists_and_reads_parts(sc, results_root) -> None:
     store = RunStore.create(results_root, sc, "run", "des", 1, 10)
     sink = store.sink()
     df = pd.DataFrame({"replication": [0, 1], "x": [0.5, 1.5]})
-    sink.write("p000000-u0000000", df)
+    sink.write("p000000-u0000000", Chunk(df))
     assert sink.finished() == {"p000000-u0000000": 2}
     pd.testing.assert_frame_equal(sink.read("p000000-u0000000"), df)
     assert RunStore.open(store.path).sink().finished() == {"p000000-u0000000": 2}

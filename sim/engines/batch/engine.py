@@ -16,27 +16,35 @@ from .lifts import LiftRun
 from .road import Roads
 from .security import SecurityState
 from .state import BlockPlan, Loads, Tally
+from .tallies import RoadTally
 
 
 def simulate(
-    sc: Scenario, block: int, first: int, count: int, seed: int, point: int = 0, crn: bool = True
+    sc: Scenario, block: int, first: int, count: int, seed: int, point: int = 0, crn: bool = True,
+    roads: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """The per-base table (``outcomes.base_columns``) of replications ``first .. first+count-1``.
 
     They draw from the streams of block ``block``. The whole block (``BLOCK_SIZE`` replications) is
     always simulated and the first ``count`` kept, so a replication's outcome does not depend on how
-    many replications a run asks for.
+    many replications a run asks for. ``roads`` (a ``traffic.empty_tally`` array), when given, gets
+    the traffic and strikes per road of the ``count`` replications added (MODEL.md §8, "Per road").
     """
     if not 0 < count <= BLOCK_SIZE:
         raise ValueError(f"count must be in 1..{BLOCK_SIZE} (one block), got {count}")
     plan = BlockPlan.build(sc)
     streams = Streams(seed, "batch", unit=block, point=point, crn=crn)
-    tally, exits = run_block(plan, streams, BLOCK_SIZE)
+    per_road = RoadTally(sc, plan.bases, count, BLOCK_SIZE) if roads is not None else None
+    tally, exits = run_block(plan, streams, BLOCK_SIZE, per_road)
+    if roads is not None and per_road is not None:
+        roads += per_road.sums()
     return table(plan, tally, exits, first, count, point)
 
 
-def run_block(plan: BlockPlan, streams: Streams, n_reps: int) -> tuple[Tally, np.ndarray]:
-    """Simulate ``n_reps`` replications; the tallies and exit times (R, B)."""
+def run_block(plan: BlockPlan, streams: Streams, n_reps: int,
+              roads: RoadTally | None = None) -> tuple[Tally, np.ndarray]:
+    """Simulate ``n_reps`` replications; the tallies and exit times (R, B). ``roads``: where the
+    traffic per road is tallied."""
     sc = plan.sc
     tally = Tally(n_reps, len(plan.bases), plan.classes)
     security = SecurityState.draw(sc, streams["security"], n_reps) if sc.security is not None else None
@@ -45,6 +53,7 @@ def run_block(plan: BlockPlan, streams: Streams, n_reps: int) -> tuple[Tally, np
     air = AirCoverTable(sc, streams["air_cover"], n_reps, plan.first_day(), security)
     road = Roads(sc, plan.routes, streams, air, security)
     loads = Loads.empty(plan, n_reps)
+    road.tally = roads
     for lift in sc.fleet.lifts.values():
         LiftRun(plan, lift, exits, flights, road, loads, tally, streams["road_movements"]).run()
     exit_hours = np.stack(

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.engines.batch.tallies import RoadTally
 from sim.engines.streams import Streams
 from sim.model import rules
 from sim.model.network import Segment
@@ -139,9 +140,11 @@ class _Convoys:
 
 @dataclass
 class Roads:
-    """What every convoy drive needs: scenario, routes, streams, air cover."""
+    """What every convoy drive needs: scenario, routes, streams, air cover; and where traffic per
+    road is tallied (``None``: not tallied)."""
 
     sc: Scenario
+    tally: RoadTally | None = field(default=None, kw_only=True)
     routes: Routes
     streams: Streams
     air: AirCoverTable
@@ -211,6 +214,8 @@ class Roads:
                     share = 1.0
                 else:
                     share = rules.escort_share(sc, cv.sets[escort_idx][:, on].sum(axis=0), n)
+            if self.tally is not None:
+                at_start = n if occ is None else cv.vehicles(on)
             start = t[on]
             cover = self.air.covered(rows[on], start)
             f = rules.active_factors(sc, share, armoured, seg.cleared, cover)
@@ -262,6 +267,7 @@ class Roads:
             halted = end - start - drive
             rate = rt.stationary_rate_per_hour[r, s]
             exposed = np.flatnonzero((rate > 0.0) & (halted > 0.0) & (n > 0))
+            stat: np.ndarray | None = None
             if exposed.size:
                 n_stat = attacks.poisson(rules.stationary_mean(
                     rate[exposed], halted[exposed], np.broadcast_to(f["ambush"], on.shape)[exposed]))
@@ -269,11 +275,16 @@ class Roads:
                 if hit.size:
                     at_local, k_stat = exposed[hit], n_stat[hit]
                     c["stationary_attacks"][on[at_local]] += k_stat
+                    if self.tally is not None:
+                        stat = np.zeros(on.size, dtype=np.int64)
+                        stat[at_local] = k_stat
                     if occ is not None:
                         self._stationary_people(cv, occ, on[at_local], k_stat, fv[at_local], fc[at_local], pre)
                     else:
                         wounded_seg[at_local] += self._stationary_aggregate(
                             cv, on[at_local], k_stat, fv[at_local], fc[at_local], personnel, pre)
+            if self.tally is not None:
+                self.tally.add(rows[on], r, s, at_start, ied, amb, bd, stat)
             if occ is not None:
                 w_seg = occ.wounded[:, on] - w0
             else:

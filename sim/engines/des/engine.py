@@ -20,15 +20,18 @@ from .leaving import base_withdrawal, early_exit
 from .lifts import lift
 from .security import Regimes, ThreatClock
 from .state import BaseState, Replication, Static
+from .tallies import RoadCounts
 
 if TYPE_CHECKING:
     from .trace import Recorder
 
 
 def build(static: Static, seed: int, index: int, point: int = 0, crn: bool = True,
-          recorder: Recorder | None = None, words: np.ndarray | None = None) -> Replication:
+          recorder: Recorder | None = None, words: np.ndarray | None = None,
+          roads: RoadCounts | None = None) -> Replication:
     """The environment of replication ``index`` with every process started (``words``: its seed
-    words from ``streams.units_words``, when computed for many replications at once)."""
+    words from ``streams.units_words``, when computed for many replications at once; ``roads``:
+    where its traffic per road is tallied)."""
     sc = static.sc
     streams = Streams(seed, "des", unit=index, point=point, crn=crn, words=words)
     env = simpy.Environment(initial_time=static.start_hours)
@@ -39,7 +42,7 @@ def build(static: Static, seed: int, index: int, point: int = 0, crn: bool = Tru
     if static.threat_scaled:
         threat = ThreatClock(sc, regimes)
     rep = Replication(static, env, streams, index, {}, AirCoverDays(static, streams, regimes), recorder,
-                      regimes, threat)
+                      regimes, threat, roads=roads)
     exit_rng = streams["early_exit"]
     for name in static.bases:
         ex = rules.early_exit_one(static.exit_plans[name], exit_rng, hazard)
@@ -83,23 +86,30 @@ WORDS_BLOCK = 256
 
 
 def replications(static: Static, seed: int, first: int, count: int, point: int = 0,
-                 crn: bool = True) -> Iterator[Replication]:
-    """Replications ``first .. first+count-1``, each run to the end, in order."""
+                 crn: bool = True, roads: RoadCounts | None = None) -> Iterator[Replication]:
+    """Replications ``first .. first+count-1``, each run to the end, in order (their traffic per
+    road tallied in ``roads`` when given)."""
     for start in range(first, first + count, WORDS_BLOCK):
         n = min(WORDS_BLOCK, first + count - start)
         words = units_words(seed, "des", start, n, point, crn)
         for i in range(n):
-            rep = build(static, seed, start + i, point, crn, words=words[i])
+            rep = build(static, seed, start + i, point, crn, words=words[i], roads=roads)
             rep.env.run()
             yield rep
 
 
-def simulate(sc: Scenario, first: int, count: int, seed: int, point: int = 0, crn: bool = True) -> pd.DataFrame:
-    """The per-base table (``outcomes.base_columns``) of replications ``first .. first+count-1``."""
+def simulate(sc: Scenario, first: int, count: int, seed: int, point: int = 0, crn: bool = True,
+             roads: np.ndarray | None = None) -> pd.DataFrame:
+    """The per-base table (``outcomes.base_columns``) of replications ``first .. first+count-1``.
+    ``roads`` (a ``traffic.empty_tally`` array), when given, gets their traffic and strikes per road
+    added (MODEL.md §8, "Per road")."""
     static = Static(sc)
+    per_road = RoadCounts(sc, static.routes) if roads is not None else None
     rows: list[dict] = []
-    for rep in replications(static, seed, first, count, point, crn):
+    for rep in replications(static, seed, first, count, point, crn, per_road):
         rows.extend(rep.row(b, point) for b in rep.bases.values())
+    if roads is not None and per_road is not None:
+        roads += per_road.sums()
     return table(sc, rows)
 
 

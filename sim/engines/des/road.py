@@ -120,9 +120,12 @@ def convoy(
     never_covered, covered = rep.air_cover.never, rep.air_cover.covered
     stationary = static.stationary
     threat_at = rep.threat  # the regime's and the night's factors (MODEL.md §15-§16), where any differs from 1
+    per_road = rep.roads
     for j, seg in enumerate(reversed(segments) if toward_base else segments):
         t = env.now
         n = sum(cv.groups) if occ is None else occ.vehicles() + cv.spent
+        if per_road is not None:
+            at_start_vehicles = n if occ is None else sum(cv.groups)
         if rec is not None:
             at_start = list(cv.groups)
             cv.personnel_at_start = cv.personnel
@@ -263,6 +266,8 @@ def convoy(
             counts["killed"] += killed
             counts["killed_in_action"] += killed
             counts["vehicles_lost"] += destroyed
+        if per_road is not None:
+            per_road.add(seg, at_start_vehicles, ied, amb, bd, n_stat)
         if rec is not None:
             rec.leg(rep, cv, j, seg, toward_base, t, end, at_start, ied, amb, bd, drive, delay)
     arrival = env.now

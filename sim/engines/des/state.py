@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from .air_cover import AirCoverDays
     from .security import Regimes, Threat, ThreatClock
+    from .tallies import RoadCounts
     from .trace import Recorder
 
 LeftParts = tuple[dict[str, int], dict[str, int], dict[str, int]]
@@ -277,6 +278,8 @@ class Replication:
     """The regime's and the night's factors on segments (MODEL.md §15-§16), where any differs from 1."""
     _draws: dict[str, Draws] = field(default_factory=dict)
     _security_days: list[float] | None = None
+    roads: RoadCounts | None = None
+    """Where traffic per road is tallied (``None``: not tallied); shared by a range of replications."""
 
     def draws(self, key: str) -> Draws:
         """Block-drawn values of ``DRAWS[key]``: ``flight_delay``, ``flight_u``, ``road_delay``,
