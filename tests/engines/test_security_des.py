@@ -20,27 +20,8 @@ from sim.engines.streams import Streams
 from sim.model import outcomes
 from sim.model.loader import validate
 from sim.model.schema import Scenario
+from tests.helpers.builders import SECURITY_BLOCK as SECURITY
 from tests.helpers.builders import people_medevac, two_bases
-
-SECURITY: dict[str, Any] = {
-    "initial": "calm",
-    "regimes": {
-        "calm": {},
-        "tense": {"ied_rate_factor": 1.8, "ambush_rate_factor": 1.5, "early_exit_factor": 2.0,
-                  "grant_factors": {"personnel_flights": 0.6, "road_movements": 0.7}},
-        "fighting": {"ied_rate_factor": 3.0, "ambush_rate_factor": 4.0, "early_exit_factor": 5.0,
-                     "grant_factors": {"personnel_flights": 0.2, "cargo_flights": 0.0, "road_movements": 0.3,
-                                       "air_cover": 0.0, "medevac": 1.5}},
-    },
-    "transitions": [
-        {"from": "calm", "to": "tense", "rate_per_day": 0.25},
-        {"from": "tense", "to": "calm", "rate_per_day": 0.2},
-        {"from": "tense", "to": "fighting", "rate_per_day": 0.15},
-        {"from": "fighting", "to": "tense", "rate_per_day": 0.3},
-    ],
-    "forced": [{"at": "2024-01-12", "to": "fighting", "hold_until": "2024-01-15"}],
-}
-"""Three regimes, a random chain between them and a dated offensive held for three days."""
 
 MEDEVAC = {"p_grant": 0.5, "decision_delay_hours": {"mean": 2.0, "cv": 0.5}, "retry_hours": 3.0, "flight_hours": 1.0}
 

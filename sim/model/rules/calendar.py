@@ -45,22 +45,7 @@ def advance(sc: Scenario, t: np.ndarray | float, active_hours: np.ndarray | floa
     s, e = sc.calendar.daylight.start_hour, sc.calendar.daylight.end_hour
     if moves == "night":  # the window from end_hour to the next start_hour: shift the clock to it
         return _advance_window(t, h, h0 - e, 0.0, 24.0 - (e - s))
-    length = e - s
-    local = t + h0
-    day = np.floor(local / 24.0)
-    tod = local - day * 24.0
-    # move to a moment inside the window
-    before = tod < s
-    after = tod >= e
-    day = np.where(after, day + 1, day)
-    tod = np.where(before | after, s, tod)
-    left_today = e - tod
-    rest = h - left_today
-    k = np.maximum(np.ceil(np.maximum(rest, 0.0) / length) - 1.0, 0.0)
-    end_same = day * 24.0 + tod + h
-    end_later = (day + 1 + k) * 24.0 + s + (rest - k * length)
-    end = np.where(rest <= 0.0, end_same, end_later) - h0
-    return np.where(h <= 0.0, t, end)
+    return _advance_window(t, h, h0, s, e)
 
 
 def _advance_window(t: np.ndarray, h: np.ndarray, h0: float, s: float, e: float) -> np.ndarray:
@@ -119,20 +104,4 @@ class Clock:
             return _advance_window_one(t, active_hours, self.h0 - self.end, 0.0, 24.0 - (self.end - self.start))
         if not self.daylight_only:
             return t + active_hours
-        if active_hours <= 0.0:
-            return t
-        s, e, h0 = self.start, self.end, self.h0
-        local = t + h0
-        day = math.floor(local / 24.0)
-        tod = local - day * 24.0
-        if tod < s:
-            tod = s
-        elif tod >= e:
-            day += 1
-            tod = s
-        rest = active_hours - (e - tod)
-        if rest <= 0.0:
-            return day * 24.0 + tod + active_hours - h0
-        length = e - s
-        k = max(math.ceil(max(rest, 0.0) / length) - 1.0, 0.0)
-        return (day + 1 + k) * 24.0 + s + (rest - k * length) - h0
+        return _advance_window_one(t, active_hours, self.h0, self.start, self.end)
