@@ -15,15 +15,18 @@ from typing import Any
 import pandas as pd
 
 from sim.api.common import Overrides, resolve_scenario, writes
+from sim.experiments.draws import MAX_DRAWS, label_draws, make_draws
 from sim.experiments.execution import execute
 from sim.experiments.executors import Executor
-from sim.experiments.plan import one_arm
+from sim.experiments.plan import make_plan, one_arm
 from sim.experiments.progress import progress_bar
 from sim.experiments.settings import resolve, whole, with_budget
-from sim.experiments.summaries import summarize
+from sim.experiments.summaries import summarize, summary_metrics
+from sim.experiments.variance import variance_split
+from sim.model.errors import ScenarioError
 from sim.model.outcomes import finish_bases, roll_up
 from sim.model.schema import Scenario
-from sim.store.resume import reopen
+from sim.store.resume import manifest_design, reopen
 from sim.store.roads import write_roads
 from sim.store.runstore import RunStore, recorded
 
@@ -41,6 +44,10 @@ class RunResult:
     seed: int
     replications: int
     wall_time_s: float = 0.0
+    draws: pd.DataFrame | None = None
+    """Two-level run (MODEL.md §17): each draw's input values (``draws.parquet``); else ``None``."""
+    variance: pd.DataFrame | None = None
+    """Two-level run: each metric's variance split (``variance.csv``, ``experiments.variance``)."""
 
 
 @dataclass
@@ -72,6 +79,7 @@ def run(
     extra: dict[str, Any] | None = None,
     budget_hours: float | None = None,
     force: bool = False,
+    draws: int | None = None,
 ) -> RunResult:
     """Run ``replications`` replications (default: the scenario's ``run`` block) with ``engine``
     (default ``DEFAULT_ENGINE``). Writes a results folder only with ``out`` or ``results_root``.
@@ -79,36 +87,57 @@ def run(
     interrupted run of the same scenario: engine, replications and seed come from its manifest,
     finished parts are not run again. ``extra``: more to record in the manifest. A run whose cost estimate
     exceeds ``budget_hours`` CPU-hours (default ``cost.DEFAULT_BUDGET_HOURS``) is refused before it
-    starts unless ``force``."""
+    starts unless ``force``.
+
+    ``draws=K`` (default: the scenario's ``run.draws``) makes a two-level run (MODEL.md §17): ``K``
+    draws of the uncertain inputs, each run ``replications`` times; the tables get a ``draw``
+    column, the summary pools every replication (the predictive distribution), and ``draws`` and
+    ``variance`` give the drawn inputs and each metric's variance split."""
     sc, file = resolve_scenario(scenario, overrides)
     store: RunStore | None = None
     if resume is not None:
         store, settings = reopen(resume, "run", engine, replications, seed, scenario=sc, scenario_file=file)
+        stored = manifest_design(store).get("draws")
+        if draws is not None and draws != stored:
+            raise ScenarioError(str(resume), "draws", f"this run was made with draws {stored!r}, not {draws!r}; "
+                                "a resumed run keeps its settings (start a new run to change them)")
+        k = stored
     else:
         settings = resolve(file, sc, engine, replications, seed)
+        k = draws if draws is not None else sc.run.draws
     settings = with_budget(settings, budget_hours, force)
-    plan = one_arm(sc, settings)
+    drawn = make_draws(sc, whole(k, "draws", 1, MAX_DRAWS, file), settings.seed, file) if k is not None else None
+    plan = make_plan(drawn.arms(), settings) if drawn is not None else one_arm(sc, settings)
     if store is None and writes(out, results_root):
         store = RunStore.create(results_root, sc, "run", settings.engine, settings.seed, settings.replications,
-                                out=out)
+                                design={"draws": drawn.count} if drawn is not None else None, out=out)
     t0 = time.perf_counter()
     info: dict[str, Any] = {"source": file, **(extra or {})}
     sink = store.sink() if store is not None else None
     with recorded(store, t0):
-        with progress_bar(settings.replications, progress and len(plan.tasks) > 2) as advance:
+        with progress_bar(settings.replications * len(plan.arms),
+                          progress and len(plan.tasks) > 2) as advance:
             bases, runs = execute(plan, executor, sink, advance,
                                   where=str(store.path) if store is not None else "memory")
+        variance = None
+        if drawn is not None:
+            bases, runs = label_draws(bases), label_draws(runs)
+            variance = variance_split(runs, summary_metrics(sc))
         summary = summarize(sc, runs)
         if store is not None:
             store.write_table("bases", bases)
             store.write_table("runs", runs)
             store.write_table("summary.csv", summary)
-            write_roads(store, [t.part_id for t in plan.tasks], sink.roads if sink else None)
+            if drawn is not None and variance is not None:
+                store.write_table("draws", drawn.table)
+                store.write_table("variance.csv", variance)
+            write_roads(store, [t.part_id for t in plan.tasks], sink.roads if sink else None,
+                        pool=drawn is not None)
     wall = time.perf_counter() - t0
     if store is not None:
         store.finish("complete", wall, info)
     return RunResult(bases, runs, summary, store.path if store else None, sc, settings.engine, settings.seed,
-                     settings.replications, wall)
+                     settings.replications, wall, drawn.table if drawn is not None else None, variance)
 
 
 def trace(

@@ -87,7 +87,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             args.file, engine=args.engine, replications=args.replications, budget_hours=args.budget_hours,
             force=args.force, seed=args.seed,
             out=args.out, results_root=None if args.out else args.results_root, progress=show_progress(args),
-            executor=ex, overrides=ov, resume=args.resume,
+            executor=ex, overrides=ov, resume=args.resume, draws=args.draws,
         )
     record(res.path, fields)
     write_outputs(res.path, args, scenario=res.scenario, bases=res.bases, runs=res.runs, summary=res.summary)
@@ -134,6 +134,9 @@ def register(sub: Any) -> None:
     add_run_args(p)
     add_parallel_args(p)
     add_output_args(p)
+    p.add_argument("--draws", type=int, metavar="K",
+                   help="two-level run: K draws of the scenario's uncertain inputs, each with the "
+                        "replications (default: the scenario's run.draws, else none; MODEL.md §17)")
     p.add_argument("--resume", metavar="DIR", help="finish an interrupted run of FILE from its results folder")
     p.set_defaults(func=cmd_run)
 

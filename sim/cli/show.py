@@ -64,7 +64,8 @@ def cmd_show(args: argparse.Namespace) -> int:
                                 "finish it with `withdrawal-sim run FILE --resume DIR`)")
         res = SimpleNamespace(scenario=sc, replications=int(manifest.get("replications") or len(tables["runs"])),
                               engine=str(manifest.get("engine", "?")), seed=int(manifest.get("seed") or 0),
-                              runs=tables["runs"], path=folder, summary=tables.get("summary", pd.DataFrame()))
+                              runs=tables["runs"], path=folder, summary=tables.get("summary", pd.DataFrame()),
+                              variance=tables.get("variance"))
         terminal.print_run_summary(res, con, label, args.fmt, meta)
     return 0
 

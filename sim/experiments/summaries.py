@@ -103,9 +103,14 @@ SUMMARY_METRICS: tuple[str, ...] = (
 )
 
 
+def summary_metrics(sc: Scenario) -> list[str]:
+    """The metrics a summary covers: ``SUMMARY_METRICS`` and the cargo by fate of ``sc``."""
+    return [*SUMMARY_METRICS, *cargo_columns(sc)]
+
+
 def summarize(sc: Scenario, runs: pd.DataFrame) -> pd.DataFrame:
     """One row per (point, metric): mean, CI, quantiles. Cargo by fate included."""
-    metrics = [*SUMMARY_METRICS, *cargo_columns(sc)]
+    metrics = summary_metrics(sc)
     rows = []
     for point, grp in runs.groupby("point", sort=True):
         for m in metrics:

@@ -21,7 +21,7 @@ from sim.model.security_checks import SecurityProblem, check_security
 from sim.model.strict_yaml import StrictLoader, StrictYAMLError, load_strict
 
 __all__ = ["ScenarioError", "apply_overrides", "load_override_file", "load_scenario", "parse_override", "read_yaml", "scenario_dict",
-           "scenario_hash", "set_path", "validate"]
+           "scenario_hash", "set_path", "validate", "validate_plain"]
 
 MAX_FILE_BYTES = 500_000
 """Scenario files are small (the largest shipped one is 17 kB); anything larger is refused before
@@ -205,9 +205,23 @@ def validation_error(exc: ValidationError, file: str | Path | None,
     return ScenarioError(file, field or None, msg)
 
 
-def validate(data: dict[str, Any], file: str | Path | None = None) -> Scenario:
+def validate(data: dict[str, Any], file: str | Path | None = None,
+             plain_overrides: frozenset[str] = frozenset()) -> Scenario:
     """Validate raw data into a ``Scenario`` (the schema, then the cross-references), or raise
-    ``ScenarioError`` for the first problem."""
+    ``ScenarioError`` for the first problem. Inline distributions (MODEL.md §17) are moved into the
+    ``uncertainty`` block first, their means put in their place, and the scenario is checked at the
+    inputs' extreme quantiles too (``uncertain_fields.check_extremes``)."""
+    from sim.model.uncertain_fields import check_extremes, extract
+
+    data = extract(data, file, plain_overrides)
+    sc = validate_plain(data, file)
+    if sc.uncertainty is not None and sc.uncertainty.fields:
+        check_extremes(data, sc.uncertainty, file)
+    return sc
+
+
+def validate_plain(data: dict[str, Any], file: str | Path | None = None) -> Scenario:
+    """``validate`` of data whose distributions are already in their block (every field a number)."""
     try:
         sc = Scenario.model_validate(data)
         check_references(sc)
@@ -234,7 +248,17 @@ def load_scenario(
         data = apply_overrides(data, overrides)
     except ScenarioError as exc:
         raise ScenarioError(path, f"--set {exc.field}", exc.message) from None
-    return validate(data, path)
+    return validate(data, path, _plain_paths(overrides))
+
+
+def _plain_paths(overrides: Mapping[str, Any] | Iterable[str] | None) -> frozenset[str]:
+    """The paths that overrides set to something other than a distribution."""
+    from sim.model.uncertain_fields import is_distribution
+
+    if not overrides:
+        return frozenset()
+    items = overrides.items() if isinstance(overrides, Mapping) else (parse_override(o) for o in overrides)
+    return frozenset(p for p, v in items if not is_distribution(v))
 
 
 def is_override_file(path: str | Path) -> bool:

@@ -23,6 +23,8 @@ from pydantic import (
     model_validator,
 )
 
+from sim.model.distributions import Uncertainty
+
 MAX_NUMBER = 1e9
 """Largest magnitude of any quantity in a scenario: beyond it a value is a typo, and the engines'
 draws overflow or their loops never end. Fields with a natural scale have tighter limits below."""
@@ -744,7 +746,10 @@ class RunDefaults(Strict):
     seed: Annotated[Int, Field(ge=0, lt=2**63)] = 0
     """Root seed of the random streams."""
     replications: Annotated[Int, Field(ge=1, le=MAX_COUNT)] = 1000
-    """Number of replications."""
+    """Number of replications (per draw in a two-level run)."""
+    draws: Annotated[Int, Field(ge=1, le=100_000)] | None = None
+    """Parameter draws of a two-level run (MODEL.md §17) when the command line gives none; needs an
+    ``uncertainty`` block or inline distributions. Default: none, a plain run at the point values."""
 
 
 class Scenario(Strict):
@@ -799,8 +804,12 @@ class Scenario(Strict):
     security: Security | None = None
     """A security state whose regimes change threat, early-exit hazards and grant probabilities over
     time (MODEL.md §15); default: none (one regime, factors 1)."""
+    uncertainty: Uncertainty | None = None
+    """Uncertain inputs (MODEL.md §17): any numeric field may be written as a distribution (a
+    mapping with a ``dist`` key: fixed, gamma, lognormal, beta, triangular, uniform, counts); the
+    loader moves it here by its dotted path and puts its mean in the field. Default: none."""
     run: RunDefaults = RunDefaults()
-    """Default seed and replications."""
+    """Default seed, replications and draws."""
 
     @cached_property
     def _site_index(self) -> tuple[dict[str, Site], dict[str, Base], dict[str, Hub]]:

@@ -13,8 +13,9 @@ from sim.model.errors import ScenarioError
 from sim.model.loader import load_scenario
 from sim.model.schema import Scenario
 
-TABLES: tuple[str, ...] = ("runs", "bases", "legs", "convoys", "events")
-"""Tables a results or trace folder may hold (``convoys`` is the trace's legs table)."""
+TABLES: tuple[str, ...] = ("runs", "bases", "legs", "convoys", "events", "draws")
+"""Tables a results or trace folder may hold (``convoys`` is the trace's legs table, ``draws`` a
+two-level run's inputs)."""
 
 
 def read_table(folder: Path, name: str) -> pd.DataFrame | None:
@@ -44,10 +45,11 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
 
 def read_small_tables(folder: str | Path, skip: Collection[str] = ()) -> dict[str, pd.DataFrame]:
     """The CSV tables of a results folder: ``summary``, ``comparison`` (``compare.csv``) and the
-    first ``sensitivity_*.csv`` (those named in ``skip`` are not read)."""
+    first ``sensitivity_*.csv``, and a two-level run's ``variance`` (those named in ``skip`` are not
+    read)."""
     d = Path(folder)
     tables: dict[str, pd.DataFrame] = {}
-    for key, f in (("summary", d / "summary.csv"), ("comparison", d / "compare.csv"),
+    for key, f in (("summary", d / "summary.csv"), ("comparison", d / "compare.csv"), ("variance", d / "variance.csv"),
                    *(("sensitivity", p) for p in sorted(d.glob("sensitivity_*.csv"))[:1])):
         if key not in skip and f.is_file():
             try:

@@ -189,13 +189,58 @@ def cargo_block(sc: Scenario, runs: pd.DataFrame, title: str = "Cargo units by f
     return b
 
 
+DRAW_METRICS: tuple[str, ...] = (
+    "on_time", "n_forced_early", "wounded", "killed", "ied_strikes", "ambushes", "vehicles_lost",
+    "personnel_road", "destroyed_value_usd", "abandoned_value_usd",
+)
+"""Metrics of the parameter-uncertainty table of a two-level run (every one is in variance.csv)."""
+
+
+def draws_block(variance: pd.DataFrame, summary: pd.DataFrame, draws: int, replications: int) -> Block:
+    """A two-level run's table: per metric the pooled predictive 5-95 %, the 5-95 % of the draws'
+    means, and the parameter part's share of the variance (law of total variance)."""
+    t = Block(f"Parameter uncertainty: {draws:,} draws × {replications:,} replications",
+              ["metric (unit)", "mean", "predictive 5–95 %", "mean over draws 5–95 %", "parameter share"],
+              numeric={1, 2, 3, 4})
+    by = summary.set_index("metric") if "metric" in summary.columns else pd.DataFrame()
+    var = variance.set_index("metric")
+    for m in DRAW_METRICS:
+        if m not in var.index:
+            continue
+        v = var.loc[m]
+        pred = "–"
+        if m in by.index and m != "on_time":
+            pred = f"{_value(m, float(by.loc[m, 'q05']))}–{_value(m, float(by.loc[m, 'q95']))}"
+        share = "–" if pd.isna(v["share_parameter"]) else f"{float(v['share_parameter']):.0%}"
+        t.rows.append([metric_cell(m), _value(m, float(v["mean"])), pred,
+                       f"{_value(m, float(v['mean_q05']))}–{_value(m, float(v['mean_q95']))}", share])
+    t.notes.append("Predictive: all replications of all draws pooled. Mean over draws: how far the expected "
+                   "value moves with the uncertain inputs. Parameter share: Var(draw means) less their "
+                   "run-to-run noise, over the total (MODEL.md §17).")
+    return t
+
+
 def run_blocks(res: RunTables, label: str | None = None) -> list[Block]:
-    """The run summary: outcomes, then cargo by fate."""
-    t = Block(f"{title_of(res.scenario.name, label)}: {res.replications:,} replications, engine {res.engine}, "
-              f"seed {res.seed}", ["outcome", "value"])
+    """The run summary: outcomes, then cargo by fate (and, for a two-level run, the parameter
+    uncertainty of each metric)."""
+    variance = getattr(res, "variance", None)
+    k = int(variance["draws"].iloc[0]) if variance is not None and len(variance) else 0
+    size = f"{k:,} draws × {res.replications:,} replications" if k else f"{res.replications:,} replications"
+    t = Block(f"{title_of(res.scenario.name, label)}: {size}, engine {res.engine}, seed {res.seed}",
+              ["outcome", "value"])
     t.rows = [[a, v] for a, v in run_rows(res.scenario, res.runs)]
     t.notes.append(f"Quantiles: {QUANTILE_METHOD}.")
-    return [t, cargo_block(res.scenario, res.runs)]
+    if k:
+        t.notes.append("The replications of all draws are pooled: 5–95 % ranges are predictive; a 95 % CI "
+                       "treats them as independent, which they are not across draws (see the next table).")
+    elif res.scenario.uncertainty is not None and res.scenario.uncertainty.fields:
+        n = len(res.scenario.uncertainty.fields)
+        t.notes.append(f"The scenario has {n} uncertain input{'s' if n != 1 else ''}, held at their means here: "
+                       "give --draws K for the predictive distribution over them.")
+    blocks = [t, cargo_block(res.scenario, res.runs)]
+    if k and variance is not None:
+        blocks.append(draws_block(variance, getattr(res, "summary", pd.DataFrame()), k, res.replications))
+    return blocks
 
 
 def trace_blocks(res: TraceTables, label: str | None = None) -> list[Block]:

@@ -16,21 +16,24 @@ from sim.store.runstore import ROADS, RunStore
 
 
 def roads_table(store: RunStore, part_ids: Iterable[str],
-                held: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame | None:
+                held: Mapping[str, pd.DataFrame] | None = None, pool: bool = False) -> pd.DataFrame | None:
     """The roads parts of chunks ``part_ids`` added up per (point, road); ``None`` unless every one
-    of them has its part. ``held``: parts in memory (``PartSink.roads``), not read again."""
+    of them has its part. ``held``: parts in memory (``PartSink.roads``), not read again. ``pool``:
+    every part counted at point 0 (the draws of a two-level run are one arm)."""
     ids = list(part_ids)
     have = store.done_parts(ROADS)
     if not ids or any(i not in have for i in ids):
         return None
     held = held or {}
-    return traffic.add_frames(held[i] if i in held else pd.read_parquet(store.part_path(ROADS, i)) for i in ids)
+    frames = (held[i] if i in held else pd.read_parquet(store.part_path(ROADS, i)) for i in ids)
+    return traffic.add_frames(f.assign(point=0) if pool else f for f in frames)
 
 
-def write_roads(store: RunStore, part_ids: Iterable[str], held: Mapping[str, pd.DataFrame] | None = None) -> bool:
-    """Write ``roads.parquet`` from the parts of chunks ``part_ids`` (``held``: those in memory);
-    whether it was written."""
-    table = roads_table(store, part_ids, held)
+def write_roads(store: RunStore, part_ids: Iterable[str], held: Mapping[str, pd.DataFrame] | None = None,
+                pool: bool = False) -> bool:
+    """Write ``roads.parquet`` from the parts of chunks ``part_ids`` (``held``: those in memory;
+    ``pool``: as ``roads_table``); whether it was written."""
+    table = roads_table(store, part_ids, held, pool)
     if table is None:
         return False
     store.write_table(ROADS, table)

@@ -1,0 +1,104 @@
+"""Two-level runs (MODEL.md §17): parameter draws over a scenario's uncertain inputs, the scenario
+of each draw, and the arms that run them with independent streams.
+
+Draw ``k`` is one set of input values; each draw runs ``R`` replications. Draw 0 has the streams of
+a plain run, draw ``k >= 1`` the independent streams of point ``k``: no two draws share run-to-run
+noise, so the between-draw variance of the means estimates the parameter part without bias.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.experiments.plan import Arm
+from sim.model.distributions import Uncertainty
+from sim.model.errors import ScenarioError
+from sim.model.loader import scenario_dict, validate_plain
+from sim.model.schema import Scenario
+from sim.model.uncertain_fields import with_values
+
+DRAW_SEED_TAG = 17
+"""Second word of the design's seed sequence ``[seed, 17]``: no engine stream uses it."""
+MAX_DRAWS = 100_000
+"""Largest number of parameter draws of one run."""
+U_EDGE = 1e-12
+"""Design points are kept inside ``[U_EDGE, 1 - U_EDGE]`` (an unbounded input's quantile at 0 or 1
+is infinite)."""
+
+
+def design_points(unc: Uncertainty, draws: int, seed: int) -> np.ndarray:
+    """``draws × d`` points in (0, 1)^d for the ``d`` inputs of ``unc`` (``Uncertainty.inputs``), by
+    its design, seeded from ``SeedSequence([seed, DRAW_SEED_TAG])``."""
+    from scipy.stats import qmc
+
+    d = len(unc.inputs())
+    rng = np.random.default_rng(np.random.SeedSequence([seed, DRAW_SEED_TAG]))
+    if d == 0:
+        return np.empty((draws, 0))
+    if unc.design == "random":
+        u = rng.random((draws, d))
+    elif unc.design == "sobol":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # balance needs 2^m points; any count is valid
+            u = qmc.Sobol(d, scramble=True, seed=rng).random(draws)
+    else:
+        u = qmc.LatinHypercube(d, seed=rng).random(draws)
+    return np.clip(u, U_EDGE, 1 - U_EDGE)
+
+
+@dataclass(frozen=True)
+class Draws:
+    """The draws of a two-level run: one row per draw of ``table`` (``draw``, each uncertain field's
+    value, each shared factor's ``factor:NAME``) and the scenario of each draw."""
+
+    table: pd.DataFrame
+    scenarios: list[Scenario]
+
+    @property
+    def count(self) -> int:
+        return len(self.scenarios)
+
+    def arms(self) -> list[Arm]:
+        """Draw ``k`` at table point ``k``: draw 0 on the plain run's streams, the others on the
+        independent streams of their point."""
+        return [Arm(k, sc, crn=(k == 0)) for k, sc in enumerate(self.scenarios)]
+
+
+def make_draws(sc: Scenario, draws: int, seed: int, file: str | Path | None = None) -> Draws:
+    """``draws`` parameter draws of ``sc``'s uncertain inputs and the scenario of each, validated
+    (a draw outside a field's range is a ``ScenarioError`` naming the field and the draw)."""
+    unc = sc.uncertainty
+    if unc is None or not unc.fields:
+        raise ScenarioError(file, "draws", "the scenario has no uncertain inputs: a two-level run needs "
+                            "distributions (MODEL.md §17, e.g. flights.p_grant: {dist: beta, mean: 0.1, "
+                            "concentration: 20})")
+    if not 1 <= draws <= MAX_DRAWS:
+        raise ScenarioError(file, "draws", f"must be between 1 and {MAX_DRAWS} (got {draws})")
+    u = design_points(unc, draws, seed)
+    inputs = {name: d.ppf(u[:, j]) for j, (name, d) in enumerate(unc.inputs())}
+    values = {path: inputs[path] * (inputs[f"factor:{d.factor}"] if d.factor else 1.0)
+              for path, d in unc.fields.items()}
+    base = scenario_dict(sc)
+    scenarios: list[Scenario] = []
+    for k in range(draws):
+        try:
+            scenarios.append(validate_plain(with_values(base, {p: float(v[k]) for p, v in values.items()}), file))
+        except ScenarioError as exc:
+            raise ScenarioError(file, exc.field, f"draw {k}: {exc.message}") from None
+    rows = {"draw": np.arange(draws, dtype=np.int64), **values,
+            **{n: v for n, v in inputs.items() if n.startswith("factor:")}}
+    return Draws(pd.DataFrame(rows), scenarios)
+
+
+def label_draws(df: pd.DataFrame) -> pd.DataFrame:
+    """A table of a two-level run as the engines give it (draw ``k`` at point ``k``) relabelled:
+    ``draw`` = the point, ``point`` = 0 (the run's one arm)."""
+    out = df.copy()
+    out.insert(out.columns.get_loc("point") + 1, "draw", out["point"].to_numpy().astype(np.int64))
+    out["point"] = np.zeros(len(out), dtype=out["point"].dtype)
+    return out
