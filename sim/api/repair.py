@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.experiments.draws import run_plan
 from sim.experiments.executors import Executor, SerialExecutor, Simulate, run_chunks
-from sim.experiments.plan import Plan, one_arm
+from sim.experiments.plan import Plan
 from sim.experiments.settings import resolve
 from sim.experiments.sweep import sweep_plan
 from sim.model.errors import StoreError
@@ -70,7 +71,7 @@ def folder_plan(store: RunStore) -> Plan:
                          "it cannot be repaired: run it again in a new folder")
     settings = resolve(str(store.path), None, m.get("engine"), m.get("replications"), m.get("seed"))
     if kind == "run":
-        return one_arm(sc, settings)
+        return run_plan(sc, settings, manifest_design(store).get("draws"), str(sc_file))[0]
     points = pd.read_parquet(store.path / "points.parquet")
     return sweep_plan(raw, points, settings, str(sc_file), manifest_design(store).get("chunk_replications"))
 

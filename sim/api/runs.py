@@ -15,10 +15,9 @@ from typing import Any
 import pandas as pd
 
 from sim.api.common import Overrides, resolve_scenario, writes
-from sim.experiments.draws import MAX_DRAWS, label_draws, make_draws
+from sim.experiments.draws import label_draws, run_plan
 from sim.experiments.execution import execute
 from sim.experiments.executors import Executor
-from sim.experiments.plan import make_plan, one_arm
 from sim.experiments.progress import progress_bar
 from sim.experiments.settings import resolve, whole, with_budget
 from sim.experiments.summaries import summarize, summary_metrics
@@ -106,8 +105,7 @@ def run(
         settings = resolve(file, sc, engine, replications, seed)
         k = draws if draws is not None else sc.run.draws
     settings = with_budget(settings, budget_hours, force)
-    drawn = make_draws(sc, whole(k, "draws", 1, MAX_DRAWS, file), settings.seed, file) if k is not None else None
-    plan = make_plan(drawn.arms(), settings) if drawn is not None else one_arm(sc, settings)
+    plan, drawn = run_plan(sc, settings, k, file)
     if store is None and writes(out, results_root):
         store = RunStore.create(results_root, sc, "run", settings.engine, settings.seed, settings.replications,
                                 design={"draws": drawn.count} if drawn is not None else None, out=out)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 MODULES: tuple[str, ...] = ("bench_startup", "bench_des", "bench_batch", "bench_experiments", "bench_charts",
-                            "bench_security")
+                            "bench_security", "bench_draws")
 
 
 def register(subparsers: Any) -> None:

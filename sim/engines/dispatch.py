@@ -29,11 +29,16 @@ des`` runs the SimPy reference."""
 
 @dataclass(frozen=True)
 class Unit:
-    """``count`` replications starting at ``first``, drawing from the streams of ``index``."""
+    """``count`` replications starting at ``first``, drawing from the streams of ``index``.
+
+    A batch unit normally simulates its whole block and keeps the first ``count`` replications (a
+    replication's outcome does not depend on how many a run asks for); an ``exact`` unit simulates
+    only ``count`` (the draws of a two-level run, MODEL.md §17, each far shorter than a block)."""
 
     index: int
     first: int
     count: int
+    exact: bool = False
 
 
 def check_engine(engine: str) -> None:
@@ -42,12 +47,13 @@ def check_engine(engine: str) -> None:
         raise ValueError(f"unknown engine '{engine}' (engines: {', '.join(ENGINES)})")
 
 
-def units(engine: str, replications: int) -> list[Unit]:
-    """The units that make up ``replications`` replications of ``engine``."""
+def units(engine: str, replications: int, exact: bool = False) -> list[Unit]:
+    """The units that make up ``replications`` replications of ``engine`` (``exact``: batch blocks
+    that simulate only the replications kept, ``Unit``)."""
     check_engine(engine)
     if engine == "des":
         return [Unit(r, r, 1) for r in range(replications)]
-    return [Unit(b, first, n) for b, first, n in blocks(replications, BLOCK_SIZE)]
+    return [Unit(b, first, n, exact) for b, first, n in blocks(replications, BLOCK_SIZE)]
 
 
 def simulate_unit(
@@ -81,6 +87,7 @@ def simulate_units(
                           for u in chunk], ignore_index=True)
     from sim.engines.batch import simulate as batch_simulate
 
-    frames = [batch_simulate(sc, u.index, u.first, u.count, seed=seed, point=point, crn=crn, roads=roads)
+    frames = [batch_simulate(sc, u.index, u.first, u.count, seed=seed, point=point, crn=crn, roads=roads,
+                             rows=u.count if u.exact else None)
               for u in chunk]
     return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)

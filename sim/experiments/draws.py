@@ -1,9 +1,10 @@
 """Two-level runs (MODEL.md §17): parameter draws over a scenario's uncertain inputs, the scenario
 of each draw, and the arms that run them with independent streams.
 
-Draw ``k`` is one set of input values; each draw runs ``R`` replications. Draw 0 has the streams of
-a plain run, draw ``k >= 1`` the independent streams of point ``k``: no two draws share run-to-run
-noise, so the between-draw variance of the means estimates the parameter part without bias.
+Draw ``k`` is one set of input values; each draw runs ``R`` replications on the independent streams
+of point ``k``: no two draws share run-to-run noise, so the between-draw variance of the means
+estimates the parameter part without bias. A draw's batch blocks simulate only the replications it
+keeps (``dispatch.Unit.exact``): a draw of 200 replications costs 200, not a block of 4,096.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.experiments.plan import Arm
+from sim.experiments.plan import Arm, Plan, make_plan, one_arm
+from sim.experiments.settings import RunSettings, whole
 from sim.model.distributions import Uncertainty
 from sim.model.errors import ScenarioError
 from sim.model.loader import scenario_dict, validate_plain
@@ -64,9 +66,8 @@ class Draws:
         return len(self.scenarios)
 
     def arms(self) -> list[Arm]:
-        """Draw ``k`` at table point ``k``: draw 0 on the plain run's streams, the others on the
-        independent streams of their point."""
-        return [Arm(k, sc, crn=(k == 0)) for k, sc in enumerate(self.scenarios)]
+        """Draw ``k`` at table point ``k``, on the independent streams of its point."""
+        return [Arm(k, sc, crn=False) for k, sc in enumerate(self.scenarios)]
 
 
 def make_draws(sc: Scenario, draws: int, seed: int, file: str | Path | None = None) -> Draws:
@@ -99,6 +100,16 @@ def label_draws(df: pd.DataFrame) -> pd.DataFrame:
     """A table of a two-level run as the engines give it (draw ``k`` at point ``k``) relabelled:
     ``draw`` = the point, ``point`` = 0 (the run's one arm)."""
     out = df.copy()
-    out.insert(out.columns.get_loc("point") + 1, "draw", out["point"].to_numpy().astype(np.int64))
-    out["point"] = np.zeros(len(out), dtype=out["point"].dtype)
+    at = list(out.columns).index("point") + 1
+    out.insert(at, "draw", out["point"].to_numpy().astype(np.int64))
+    out["point"] = np.zeros(len(out), dtype=np.int64)
     return out
+
+
+def run_plan(sc: Scenario, settings: RunSettings, draws: int | None,
+             file: str | Path | None = None) -> tuple[Plan, Draws | None]:
+    """The plan of a run: one arm, or with ``draws`` one arm per parameter draw (and the draws)."""
+    if draws is None:
+        return one_arm(sc, settings), None
+    drawn = make_draws(sc, whole(draws, "draws", 1, MAX_DRAWS, file), settings.seed, file)
+    return make_plan(drawn.arms(), settings, exact=True), drawn

@@ -83,9 +83,11 @@ class Plan:
         return {t.part_id: t.replications * len(sc[t.point].bases) for t in self.tasks}
 
 
-def chunks(engine: str, replications: int, chunk_replications: int | None = None) -> list[tuple[Unit, ...]]:
-    """Consecutive units grouped into chunks of about ``chunk_replications`` replications."""
-    us = units(engine, replications)
+def chunks(engine: str, replications: int, chunk_replications: int | None = None,
+           exact: bool = False) -> list[tuple[Unit, ...]]:
+    """Consecutive units grouped into chunks of about ``chunk_replications`` replications
+    (``exact``: batch units that simulate only what they keep, ``dispatch.Unit``)."""
+    us = units(engine, replications, exact)
     if not us:
         return []
     size = chunk_replications or (DES_CHUNK_REPLICATIONS if engine == "des" else BATCH_CHUNK_BLOCKS * us[0].count)
@@ -98,11 +100,12 @@ def part_id(point: int, chunk: tuple[Unit, ...]) -> str:
     return f"p{point:06d}-u{chunk[0].index:07d}"
 
 
-def make_plan(arms: Sequence[Arm], settings: RunSettings, chunk_replications: int | None = None) -> Plan:
+def make_plan(arms: Sequence[Arm], settings: RunSettings, chunk_replications: int | None = None,
+              exact: bool = False) -> Plan:
     """Every chunk of every arm, arm-major. Refused (``ScenarioError``) when the cost estimate of all
-    arms exceeds the settings' budget (``settings.check_budget``)."""
+    arms exceeds the settings' budget (``settings.check_budget``). ``exact``: see ``chunks``."""
     check_budget([a.scenario for a in arms], settings)
-    cs = chunks(settings.engine, settings.replications, chunk_replications)
+    cs = chunks(settings.engine, settings.replications, chunk_replications, exact)
     points = [a.point for a in arms]
     if len(set(points)) != len(points):
         raise ValueError(f"arms share a point: {points}")

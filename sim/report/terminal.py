@@ -202,15 +202,14 @@ def draws_block(variance: pd.DataFrame, summary: pd.DataFrame, draws: int, repli
     t = Block(f"Parameter uncertainty: {draws:,} draws × {replications:,} replications",
               ["metric (unit)", "mean", "predictive 5–95 %", "mean over draws 5–95 %", "parameter share"],
               numeric={1, 2, 3, 4})
-    by = summary.set_index("metric") if "metric" in summary.columns else pd.DataFrame()
-    var = variance.set_index("metric")
+    q = ({str(r["metric"]): (float(r["q05"]), float(r["q95"])) for r in summary.to_dict("records")}
+         if {"metric", "q05", "q95"} <= set(summary.columns) else {})
+    var = {str(r["metric"]): r for r in variance.to_dict("records")}
     for m in DRAW_METRICS:
-        if m not in var.index:
+        if m not in var:
             continue
-        v = var.loc[m]
-        pred = "–"
-        if m in by.index and m != "on_time":
-            pred = f"{_value(m, float(by.loc[m, 'q05']))}–{_value(m, float(by.loc[m, 'q95']))}"
+        v = var[m]
+        pred = f"{_value(m, q[m][0])}–{_value(m, q[m][1])}" if m in q and m != "on_time" else "–"
         share = "–" if pd.isna(v["share_parameter"]) else f"{float(v['share_parameter']):.0%}"
         t.rows.append([metric_cell(m), _value(m, float(v["mean"])), pred,
                        f"{_value(m, float(v['mean_q05']))}–{_value(m, float(v['mean_q95']))}", share])

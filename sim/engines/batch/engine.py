@@ -21,7 +21,7 @@ from .tallies import RoadTally
 
 def simulate(
     sc: Scenario, block: int, first: int, count: int, seed: int, point: int = 0, crn: bool = True,
-    roads: np.ndarray | None = None,
+    roads: np.ndarray | None = None, rows: int | None = None,
 ) -> pd.DataFrame:
     """The per-base table (``outcomes.base_columns``) of replications ``first .. first+count-1``.
 
@@ -29,13 +29,18 @@ def simulate(
     always simulated and the first ``count`` kept, so a replication's outcome does not depend on how
     many replications a run asks for. ``roads`` (a ``traffic.empty_tally`` array), when given, gets
     the traffic and strikes per road of the ``count`` replications added (MODEL.md §8, "Per road").
+    ``rows``: simulate that many replications of the block instead of all of it (at least
+    ``count``; the draws of a two-level run, ``dispatch.Unit.exact``).
     """
     if not 0 < count <= BLOCK_SIZE:
         raise ValueError(f"count must be in 1..{BLOCK_SIZE} (one block), got {count}")
+    n = BLOCK_SIZE if rows is None else rows
+    if not count <= n <= BLOCK_SIZE:
+        raise ValueError(f"rows must be in {count}..{BLOCK_SIZE}, got {rows}")
     plan = BlockPlan.build(sc)
     streams = Streams(seed, "batch", unit=block, point=point, crn=crn)
-    per_road = RoadTally(sc, plan.bases, count, BLOCK_SIZE) if roads is not None else None
-    tally, exits = run_block(plan, streams, BLOCK_SIZE, per_road)
+    per_road = RoadTally(sc, plan.bases, count, n) if roads is not None else None
+    tally, exits = run_block(plan, streams, n, per_road)
     if roads is not None and per_road is not None:
         roads += per_road.sums()
     return table(plan, tally, exits, first, count, point)
