@@ -152,7 +152,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         res = compare(base, var, replications=args.replications, budget_hours=args.budget_hours, force=args.force,
                       engine=args.engine, seed=args.seed,
                       metrics=metrics, executor=ex, progress=show_progress(args), out=args.out,
-                      results_root=None if args.out else args.results_root, design=design)
+                      results_root=None if args.out else args.results_root, design=design, draws=args.draws)
     record(res.path, fields)
     write_outputs(res.path, args)
     if args.quiet:
@@ -216,6 +216,9 @@ def register(sub: Any) -> None:
     p.add_argument("--set-variant", action="append", default=[], metavar="PATH=VALUE",
                    help="override applied to the variant only (repeatable)")
     p.add_argument("--metrics", metavar="M1,M2", help="metrics to compare (comma-separated)")
+    p.add_argument("--draws", type=int, metavar="K",
+                   help="two-level comparison: K draws of the baseline's uncertain inputs, both sides per draw "
+                        "(MODEL.md §17)")
     add_run_args(p)
     add_parallel_args(p)
     add_output_args(p)

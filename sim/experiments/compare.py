@@ -12,11 +12,21 @@ from typing import Any
 import pandas as pd
 
 from sim.experiments.designs import check_paths
+from sim.experiments.draws import Draws
 from sim.experiments.plan import Arm, Plan, make_plan
 from sim.experiments.settings import RunSettings
+from sim.experiments.summaries import quantiles
 from sim.experiments.sweep import scenario_source
-from sim.model.loader import apply_overrides, is_override_file, load_override_file, validate
+from sim.model.loader import (
+    apply_overrides,
+    is_override_file,
+    load_override_file,
+    scenario_dict,
+    validate,
+    validate_plain,
+)
 from sim.model.schema import Scenario
+from sim.model.uncertain_fields import with_values
 
 COMPARE_METRICS: tuple[str, ...] = (
     "on_time", "completion_hours", "wounded", "killed", "vehicles_lost", "ied_strikes", "ambushes",
@@ -37,6 +47,8 @@ class CompareResult:
     variant: pd.DataFrame
     replications: int
     path: Path | None = None
+    draws: pd.DataFrame | None = None
+    """A two-level comparison's drawn inputs (one row per draw); else ``None``."""
 
 
 def variant_scenario(
@@ -62,6 +74,59 @@ def compare_plan(base: Scenario, var: Scenario, settings: RunSettings) -> Plan:
     """Baseline and variant with common random numbers, and the variant with independent streams."""
     return make_plan([Arm(BASELINE, base), Arm(VARIANT, var), Arm(INDEPENDENT, var, crn=False, stream_point=VARIANT)],
                      settings)
+
+
+def compare_draws_plan(base: Scenario, var: Scenario, settings: RunSettings, drawn: Draws) -> Plan:
+    """A two-level comparison (MODEL.md §17): for each draw ``k`` of the baseline's uncertain inputs,
+    the baseline and the variant with those inputs on the streams of draw ``k`` (common random
+    numbers within a draw, independent across draws), and the variant on streams of its own. Points:
+    baseline ``k``, variant ``K + k``, independent variant ``2K + k``. Inputs the variant sets
+    itself (a plain override of an uncertain field) keep the variant's value."""
+    k_all = drawn.count
+    var_fields = set(var.uncertainty.fields) if var.uncertainty is not None else set()
+    raw = scenario_dict(var)
+    arms: list[Arm] = []
+    variants = []
+    for k in range(k_all):
+        values = {p: float(drawn.table[p].iloc[k]) for p in var_fields if p in drawn.table.columns}
+        variants.append(validate_plain(with_values(raw, values), "variant"))
+    for k, sc in enumerate(drawn.scenarios):
+        arms.append(Arm(k, sc, crn=False, stream_point=k))
+    for k, sc in enumerate(variants):
+        arms.append(Arm(k_all + k, sc, crn=False, stream_point=k))
+    for k, sc in enumerate(variants):
+        arms.append(Arm(2 * k_all + k, sc, crn=False, stream_point=k_all + k))
+    return make_plan(arms, settings, exact=True)
+
+
+def effect_spread(base: pd.DataFrame, var: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame:
+    """Per metric, the 5/50/95 % quantiles over the draws of each draw's mean paired difference
+    (``base`` and ``var`` row-aligned, with ``draw``)."""
+    rows = []
+    for m in metrics:
+        d = pd.Series(var[m].to_numpy(float) - base[m].to_numpy(float))
+        per_draw = d.groupby(base["draw"].to_numpy()).mean().to_numpy()
+        q05, q50, q95 = quantiles(per_draw)
+        rows.append({"metric": m, "effect_q05": q05, "effect_q50": q50, "effect_q95": q95,
+                     "draws": int(per_draw.size)})
+    return pd.DataFrame(rows)
+
+
+def compare_draws_result(runs: pd.DataFrame, metrics: Sequence[str], replications: int, drawn: Draws,
+                         path: Path | None = None) -> CompareResult:
+    """The comparison of a two-level compare plan's runs: ``paired_table`` over every draw's
+    replications pooled, with each effect's spread over the draws (``effect_spread``)."""
+    k_all = drawn.count
+    point = runs["point"].to_numpy()
+    sides = []
+    for role in range(3):
+        g = runs[(point >= role * k_all) & (point < (role + 1) * k_all)].copy()
+        g.insert(1, "draw", g["point"].to_numpy() - role * k_all)
+        g["point"] = role
+        sides.append(g.sort_values(["draw", "replication"], kind="stable").reset_index(drop=True))
+    b, v, vi = sides
+    table = paired_table(b, v, vi, metrics).merge(effect_spread(b, v, metrics), on="metric")
+    return CompareResult(table, b, v, replications, path, drawn.table)
 
 
 def paired_table(

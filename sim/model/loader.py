@@ -158,6 +158,9 @@ def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any] | Iterabl
     items = overrides.items() if isinstance(overrides, Mapping) else (parse_override(o) for o in overrides)
     for path, value in items:
         data = set_path(data, path, value)
+        fields = data.get("uncertainty", {}).get("fields") if isinstance(data.get("uncertainty"), dict) else None
+        if isinstance(fields, dict) and path.strip(".") in fields:
+            del fields[path.strip(".")]  # the override's value (a number or a distribution) replaces it
     return data
 
 
@@ -205,15 +208,14 @@ def validation_error(exc: ValidationError, file: str | Path | None,
     return ScenarioError(file, field or None, msg)
 
 
-def validate(data: dict[str, Any], file: str | Path | None = None,
-             plain_overrides: frozenset[str] = frozenset()) -> Scenario:
+def validate(data: dict[str, Any], file: str | Path | None = None) -> Scenario:
     """Validate raw data into a ``Scenario`` (the schema, then the cross-references), or raise
     ``ScenarioError`` for the first problem. Inline distributions (MODEL.md §17) are moved into the
     ``uncertainty`` block first, their means put in their place, and the scenario is checked at the
     inputs' extreme quantiles too (``uncertain_fields.check_extremes``)."""
     from sim.model.uncertain_fields import check_extremes, extract
 
-    data = extract(data, file, plain_overrides)
+    data = extract(data, file)
     sc = validate_plain(data, file)
     if sc.uncertainty is not None and sc.uncertainty.fields:
         check_extremes(data, sc.uncertainty, file)
@@ -248,17 +250,7 @@ def load_scenario(
         data = apply_overrides(data, overrides)
     except ScenarioError as exc:
         raise ScenarioError(path, f"--set {exc.field}", exc.message) from None
-    return validate(data, path, _plain_paths(overrides))
-
-
-def _plain_paths(overrides: Mapping[str, Any] | Iterable[str] | None) -> frozenset[str]:
-    """The paths that overrides set to something other than a distribution."""
-    from sim.model.uncertain_fields import is_distribution
-
-    if not overrides:
-        return frozenset()
-    items = overrides.items() if isinstance(overrides, Mapping) else (parse_override(o) for o in overrides)
-    return frozenset(p for p, v in items if not is_distribution(v))
+    return validate(data, path)
 
 
 def is_override_file(path: str | Path) -> bool:

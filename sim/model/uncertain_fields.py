@@ -122,11 +122,10 @@ def _check_one(raw: Any, file: str | Path | None, where: str) -> None:
         raise ScenarioError(file, field, msg) from None
 
 
-def extract(data: dict[str, Any], file: str | Path | None = None,
-            plain_overrides: frozenset[str] = frozenset()) -> dict[str, Any]:
+def extract(data: dict[str, Any], file: str | Path | None = None) -> dict[str, Any]:
     """Raw data with every inline distribution moved into ``uncertainty.fields`` and its point value
-    in its place; unchanged (the same object) when the data has no distribution. A field given a
-    plain number by an override (``plain_overrides``) drops its distribution from the block."""
+    in its place; unchanged (the same object) when the data has no distribution. (An override of a
+    field in the block removes it from the block: ``loader.apply_overrides``.)"""
     found: dict[str, Any] = {}
     _walk(data, "", found)
     block = data.get(UNCERTAINTY_KEY)
@@ -139,7 +138,7 @@ def extract(data: dict[str, Any], file: str | Path | None = None,
     fields = ublock.get("fields") or {}
     if not isinstance(fields, Mapping):
         raise ScenarioError(file, "uncertainty.fields", "a mapping of dotted field path -> distribution")
-    fields = {str(k): v for k, v in fields.items() if str(k) not in plain_overrides}
+    fields = {str(k): v for k, v in fields.items()}
     for path, raw in found.items():
         _check_one(raw, file, path)
         if path in fields and fields[path] != raw:

@@ -315,7 +315,20 @@ def compare_blocks(res: Any, baseline: str = "baseline", variant: str = "variant
                    "var. ratio: variance of the difference, independent / common random numbers.")
     if undefined:
         t.notes.append("— : no ratio, the paired difference does not vary (the same in every replication).")
-    return [t]
+    if "effect_q50" not in res.table.columns:
+        return [t]
+    k = int(res.table["draws"].iloc[0]) if len(res.table) else 0
+    t.title = t.title.replace(f"{res.replications:,} replications", f"{k:,} draws × {res.replications:,} replications")
+    e = Block(f"Effect {variant} − {baseline} over the {k:,} draws of the uncertain inputs",
+              ["metric (unit)", f"{b}−{a}", "95% CI (chance)", "draws 5 %", "median", "draws 95 %"],
+              numeric={1, 2, 3, 4, 5})
+    for r in res.table.to_dict("records"):
+        m = r["metric"]
+        e.rows.append([metric_cell(m), _value(m, r["diff_mean"]), f"{_value(m, r['ci_low'])} – {_value(m, r['ci_high'])}",
+                       _value(m, r["effect_q05"]), _value(m, r["effect_q50"]), _value(m, r["effect_q95"])])
+    e.notes.append("95% CI (chance): run-to-run noise only, replications of all draws pooled. Draws: the "
+                   "effect's mean within each draw (common random numbers), its spread over the draws.")
+    return [t, e]
 
 
 def indices_blocks(res: Any) -> list[Block]:
