@@ -9,10 +9,12 @@ engines' streams. scipy is imported only when quantiles are computed (``validate
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Literal, Union
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+if TYPE_CHECKING:
+    import numpy as np
 
 MAX_PARAM = 1e9
 """Largest magnitude of a distribution parameter (the scenario's own bound on numbers)."""
@@ -46,6 +48,7 @@ class _Dist(BaseModel):
 
     def spread(self) -> bool:
         """Whether the distribution is more than a point mass."""
+        import numpy as np
         lo, hi = self.ppf(np.array([0.01, 0.99]))
         return bool(hi > lo)
 
@@ -60,13 +63,15 @@ class Fixed(_Dist):
         return self.value
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
+        import numpy as np
         return np.full(np.shape(u), self.value, dtype=float)
 
 
 def _gamma_ppf(u: np.ndarray, shape: float, scale: float) -> np.ndarray:
-    from scipy import stats
+    import numpy as np
+    from scipy import special  # not scipy.stats: validating a scenario stays quick (0.2 s less)
 
-    return np.asarray(stats.gamma.ppf(u, shape, scale=scale), dtype=float)
+    return np.asarray(special.gammaincinv(shape, u) * scale, dtype=float)
 
 
 class Gamma(_Dist):
@@ -103,10 +108,13 @@ class Gamma(_Dist):
         return 1.0 / (c * c), m * c * c
 
     def mean(self) -> float:
+        if self.mean_ is not None:
+            return self.mean_
         a, s = self.params()
-        return float(self.mean_ or 0.0) if math.isinf(a) else a * s
+        return a * s
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
+        import numpy as np
         a, s = self.params()
         if math.isinf(a):
             return np.full(np.shape(u), self.mean(), dtype=float)
@@ -126,6 +134,7 @@ class Lognormal(_Dist):
         return self.mean_
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
+        import numpy as np
         if self.cv == 0.0:
             return np.full(np.shape(u), self.mean_, dtype=float)
         from scipy import special
@@ -169,16 +178,19 @@ class Beta(_Dist):
         return m * k, (1 - m) * k
 
     def mean(self) -> float:
+        if self.mean_ is not None:
+            return self.mean_
         ab = self.params()
-        return float(self.mean_ or 0.0) if ab is None else ab[0] / (ab[0] + ab[1])
+        return 0.0 if ab is None else ab[0] / (ab[0] + ab[1])
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
+        import numpy as np
         ab = self.params()
         if ab is None:
             return np.full(np.shape(u), self.mean(), dtype=float)
-        from scipy import stats
+        from scipy import special
 
-        return np.asarray(stats.beta.ppf(u, ab[0], ab[1]), dtype=float)
+        return np.asarray(special.betaincinv(ab[0], ab[1], u), dtype=float)
 
 
 class Triangular(_Dist):
@@ -199,6 +211,7 @@ class Triangular(_Dist):
         return (self.low + self.mode + self.high) / 3
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
+        import numpy as np
         lo, c, hi = self.low, self.mode, self.high
         if hi == lo:
             return np.full(np.shape(u), lo, dtype=float)
@@ -226,6 +239,7 @@ class Uniform(_Dist):
         return (self.low + self.high) / 2
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
+        import numpy as np
         return self.low + np.asarray(u, dtype=float) * (self.high - self.low)
 
 

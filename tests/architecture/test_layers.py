@@ -176,11 +176,18 @@ def test_the_command_line_imports_nothing_heavy() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]", out.stdout
     code = (
-        "import sys; from sim.model.loader import load_scenario; load_scenario('scenarios/kidal_2023.yaml'); "
+        "import sys; from sim.model.loader import load_scenario; load_scenario('scenarios/minusma_phase1_2023.yaml'); "
         f"print(sorted({{k.split('.')[0] for k in sys.modules}} & set({HEAVY!r})))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "['pydantic', 'yaml']", out.stdout
+    # a scenario with distributions (MODEL.md §17) needs their quantiles: numpy and scipy.special, no more
+    code = (
+        "import sys; from sim.model.loader import load_scenario; load_scenario('scenarios/kidal_2023.yaml'); "
+        f"print(sorted({{k.split('.')[0] for k in sys.modules}} & set({HEAVY!r})), 'scipy.stats' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "['numpy', 'pydantic', 'scipy', 'yaml'] False", out.stdout
 
 
 @pytest.mark.parametrize("module", ["sim.model", "sim.engines.dispatch", "sim.model.rules"])
