@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 if TYPE_CHECKING:
     import numpy as np
@@ -23,9 +23,19 @@ MAX_FACTORS = 64
 MAX_FIELDS = 2000
 """Uncertain fields per scenario."""
 
-Num = Annotated[float, Field(ge=-MAX_PARAM, le=MAX_PARAM)]
-NonNegNum = Annotated[float, Field(ge=0, le=MAX_PARAM)]
-PosNum = Annotated[float, Field(gt=0, le=MAX_PARAM)]
+
+
+def _number(value: object) -> object:
+    """Booleans are not numbers here (as in the scenario schema)."""
+    if isinstance(value, bool):
+        raise ValueError(f"a number is needed, not {str(value).lower()}")
+    return value
+
+
+Num = Annotated[float, BeforeValidator(_number), Field(ge=-MAX_PARAM, le=MAX_PARAM)]
+NonNegNum = Annotated[float, BeforeValidator(_number), Field(ge=0, le=MAX_PARAM)]
+PosNum = Annotated[float, BeforeValidator(_number), Field(gt=0, le=MAX_PARAM)]
+Unit = Annotated[float, BeforeValidator(_number), Field(ge=0, le=1)]
 
 
 class _Dist(BaseModel):
@@ -57,7 +67,9 @@ class Fixed(_Dist):
     """A point mass: ``value`` in every draw."""
 
     dist: Literal["fixed"]
+    """The form: a point mass."""
     value: Num
+    """The value of every draw."""
 
     def mean(self) -> float:
         return self.value
@@ -79,10 +91,15 @@ class Gamma(_Dist):
     ``shape`` and ``rate``."""
 
     dist: Literal["gamma"]
+    """The form: gamma."""
     mean_: NonNegNum | None = Field(None, alias="mean")
+    """Mean (with ``cv``)."""
     cv: NonNegNum | None = None
+    """Coefficient of variation (with ``mean``; 0: the mean itself)."""
     shape: PosNum | None = None
+    """Shape (with ``rate``)."""
     rate: PosNum | None = None
+    """Rate (with ``shape``)."""
 
     model_config = ConfigDict(populate_by_name=True)
 
@@ -125,8 +142,11 @@ class Lognormal(_Dist):
     """Lognormal by ``mean`` and ``cv``: ``σ² = ln(1 + cv²)``, ``μ = ln(mean) − σ²/2``."""
 
     dist: Literal["lognormal"]
+    """The form: lognormal."""
     mean_: PosNum = Field(alias="mean")
+    """Mean."""
     cv: NonNegNum
+    """Coefficient of variation (0: the mean itself)."""
 
     model_config = ConfigDict(populate_by_name=True)
 
@@ -149,10 +169,15 @@ class Beta(_Dist):
     by ``a`` and ``b``."""
 
     dist: Literal["beta"]
-    mean_: Annotated[float, Field(ge=0, le=1)] | None = Field(None, alias="mean")
+    """The form: beta on [0, 1]."""
+    mean_: Unit | None = Field(None, alias="mean")
+    """Mean (with ``concentration``)."""
     concentration: PosNum | None = None
+    """a + b (with ``mean``): the weight of the prior, in observations."""
     a: PosNum | None = None
+    """First shape (with ``b``)."""
     b: PosNum | None = None
+    """Second shape (with ``a``)."""
 
     model_config = ConfigDict(populate_by_name=True)
 
@@ -197,9 +222,13 @@ class Triangular(_Dist):
     """Triangular from ``low`` to ``high`` with its peak at ``mode``."""
 
     dist: Literal["triangular"]
+    """The form: triangular."""
     low: Num
+    """Lowest value."""
     mode: Num
+    """Most likely value."""
     high: Num
+    """Highest value."""
 
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
@@ -226,8 +255,11 @@ class Uniform(_Dist):
     """Uniform from ``low`` to ``high``."""
 
     dist: Literal["uniform"]
+    """The form: uniform."""
     low: Num
+    """Lowest value."""
     high: Num
+    """Highest value."""
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
@@ -249,10 +281,15 @@ class Counts(_Dist):
     prior_rate + exposure)``; the default prior (0.5, 0) is Jeffreys'."""
 
     dist: Literal["counts"]
+    """The form: Gamma posterior of a Poisson rate from counts."""
     events: NonNegNum
+    """Events observed."""
     exposure: NonNegNum
+    """Exposure they were observed in, in the field's own unit."""
     prior_shape: PosNum = 0.5
+    """Prior gamma shape (default 0.5, Jeffreys)."""
     prior_rate: NonNegNum = 0.0
+    """Prior gamma rate (default 0)."""
 
     @model_validator(mode="after")
     def _proper(self) -> Counts:

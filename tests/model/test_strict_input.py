@@ -184,7 +184,7 @@ def test_no_number_of_a_shipped_scenario_accepts_a_boolean(path):
 
 
 @pytest.mark.parametrize(("text", "field"), [("trucks: 200", "fleet.lifts.gao_north.trucks"),
-                                             ("p_grant: 0.1", "flights.p_grant")])
+                                             ("p_grant: 0.0", "air_cover.p_grant")])
 def test_true_as_a_count_or_probability_in_a_file(text, field, kidal_path, tmp_path, capsys):
     path = tmp_path / "bool.yaml"
     path.write_text(_kidal_text(kidal_path).replace(text, text.split(":")[0] + ": true", 1))

@@ -1,0 +1,153 @@
+"""The findings with their parameter uncertainty (issue 17): two-level runs of the Kidal and phase-2
+scenarios over the priors they ship (MODEL.md §17), and each counterfactual's effect as its spread
+over the draws next to the run-to-run CI.
+
+``python -m studies.minusma_2023.uncertainty`` prints the section; ``--write`` puts it into the
+top-level ``README.md`` between the ``findings-uncertainty`` markers; ``--check`` exits 1 when the
+shipped section differs from a fresh computation (a slow test runs it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.api.compare import compare
+from sim.api.runs import run
+from sim.model.errors import ScenarioError
+
+from .findings import COUNTERFACTUALS
+from .paths import COUNTERFACTUAL_DIR, SCENARIOS, TOP_README
+from .readme import read_section, update_readme
+
+DRAWS = 50
+"""Parameter draws per scenario and per comparison (Latin hypercube over the shipped priors)."""
+REPLICATIONS = 200
+"""Replications per draw: 10,000 per scenario, as many as the findings' plain runs of Kidal."""
+ENGINE = "batch"
+METRICS: dict[str, tuple[str, float]] = {
+    "wounded": ("wounded", 1.0),
+    "killed": ("killed", 1.0),
+    "ied_strikes": ("IED strikes", 1.0),
+    "vehicles_lost": ("vehicles lost", 1.0),
+    "abandoned_value_usd": ("abandoned (M USD)", 1e6),
+}
+"""Metrics reported, with their labels and the unit they are divided by."""
+
+
+@dataclass(frozen=True)
+class UncertainFindings:
+    """One scenario's two-level run (its variance table) and each counterfactual's comparison table."""
+
+    name: str
+    seed: int
+    inputs: int
+    variance: pd.DataFrame
+    summary: pd.DataFrame
+    effects: dict[str, pd.DataFrame]
+
+
+def scenario_uncertainty(name: str, draws: int = DRAWS, replications: int = REPLICATIONS) -> UncertainFindings:
+    """The two-level run of scenario ``name`` and the two-level comparison of each counterfactual."""
+    path = SCENARIOS[name]
+    res = run(path, engine=ENGINE, replications=replications, draws=draws)
+    assert res.variance is not None and res.scenario.uncertainty is not None
+    effects: dict[str, pd.DataFrame] = {}
+    for cf in COUNTERFACTUALS:
+        file = cf.files.get(name)
+        if file is None:
+            continue
+        c = compare(path, COUNTERFACTUAL_DIR / file, replications=replications, engine=ENGINE, draws=draws,
+                    metrics=list(METRICS))
+        effects[f"{cf.label} (`{file}`)"] = c.table
+    n_inputs = len(res.scenario.uncertainty.inputs())
+    return UncertainFindings(name, res.seed, n_inputs, res.variance, res.summary, effects)
+
+
+def _f(x: float, digits: int = 2) -> str:
+    if not np.isfinite(x):
+        return "–"
+    v = round(float(x), digits)
+    return f"{0.0 if v == 0 else v:.{digits}f}"
+
+
+def _range(lo: float, hi: float, scale: float) -> str:
+    return f"{_f(lo / scale)} to {_f(hi / scale)}"
+
+
+def scenario_markdown(r: UncertainFindings, draws: int = DRAWS, replications: int = REPLICATIONS) -> list[str]:
+    var = r.variance.set_index("metric")
+    summ = r.summary.set_index("metric")
+    lines = [
+        f"#### `{r.name}`: {draws} draws of its {r.inputs} uncertain inputs × {replications} replications "
+        f"(engine `{ENGINE}`, seed {r.seed})", "",
+        "| outcome | mean | predictive 5–95 % | mean over the draws, 5–95 % | parameter share of the variance |",
+        "|---|---|---|---|---|",
+    ]
+    for key, (label, scale) in METRICS.items():
+        v, s = var.loc[key], summ.loc[key]
+        lines.append(f"| {label} | {_f(v['mean'] / scale)} | {_f(s['q05'] / scale, 1)} to {_f(s['q95'] / scale, 1)} | "
+                     f"{_range(v['mean_q05'], v['mean_q95'], scale)} | {_f(100 * v['share_parameter'], 0)} % |")
+    lines += ["", "Effect of each counterfactual (variant − baseline): the mean over all draws with its 95 % CI "
+              "from run-to-run noise alone, then the 5 %, median and 95 % of the effect over the draws:", "",
+              "| counterfactual | " + " | ".join(label for label, _ in METRICS.values()) + " |",
+              "|---|" + "---|" * len(METRICS)]
+    for label, tab in r.effects.items():
+        t = tab.set_index("metric")
+        cells = []
+        for key, (_, scale) in METRICS.items():
+            x = t.loc[key]
+            cells.append(f"{_f(x['diff_mean'] / scale)} ({_f(x['ci_low'] / scale)} to {_f(x['ci_high'] / scale)}); "
+                         f"draws {_f(x['effect_q05'] / scale)} / {_f(x['effect_q50'] / scale)} / "
+                         f"{_f(x['effect_q95'] / scale)}")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def uncertainty_markdown(results: list[UncertainFindings], draws: int = DRAWS,
+                         replications: int = REPLICATIONS) -> str:
+    """The ``findings-uncertainty`` section of the top-level README."""
+    out = ["Generated by `python -m studies.minusma_2023.uncertainty --write`: two-level runs (MODEL.md §17) over "
+           "the priors the scenarios ship (`dist:` fields, each with its reason), Latin hypercube draws, "
+           "independent streams per draw, common random numbers between the two sides of a comparison "
+           "within a draw.", ""]
+    for r in results:
+        out += [*scenario_markdown(r, draws, replications), ""]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def compute(names: tuple[str, ...] = tuple(SCENARIOS)) -> list[UncertainFindings]:
+    return [scenario_uncertainty(n) for n in names]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m studies.minusma_2023.uncertainty",
+                                 description=__doc__.split("\n")[0])
+    mode = ap.add_mutually_exclusive_group()
+    mode.add_argument("--write", action="store_true", help="write the section into README.md")
+    mode.add_argument("--check", action="store_true", help="exit 1 if README.md's section is out of date")
+    args = ap.parse_args(argv)
+    try:
+        body = uncertainty_markdown(compute())
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.write:
+        changed = update_readme("findings-uncertainty", body, TOP_README)
+        print(f"README.md: findings uncertainty {'updated' if changed else 'unchanged'}")
+    elif args.check:
+        if read_section(TOP_README.read_text(encoding="utf-8"), "findings-uncertainty") != body:
+            print("out of date: README.md: run python -m studies.minusma_2023.uncertainty --write")
+            return 1
+        print("findings uncertainty up to date")
+    else:
+        print(body, end="")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
