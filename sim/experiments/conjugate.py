@@ -206,7 +206,7 @@ def fit_multiplier(k: np.ndarray, a: np.ndarray, b: np.ndarray, x: np.ndarray) -
 def calibrate(log: IncidentLog, scenario: Mapping[str, Any], pooled: bool = True,
               fields: Sequence[str] = RATE_FIELDS) -> list[Posterior]:
     """Posteriors of the threat-rate fields with evidence in ``log`` (pooled: every level with a proper prior)."""
-    levels = sorted(((scenario.get("threats") or {}).get("levels") or {}))
+    levels = sorted((scenario.get("threats") or {}).get("levels") or {})
     out: list[Posterior] = []
     for name in fields:
         items = [(lvl, prior_for(scenario, lvl, name), evidence(log, lvl, name)) for lvl in levels]
