@@ -85,3 +85,16 @@ def test_multiplier_moves_with_the_evidence() -> None:
     none = fit_multiplier(np.zeros(2), a, b, x)
     many = fit_multiplier(np.array([5.0, 3.0]), a, b, x)
     assert 0 < none < 1 < many
+
+
+def test_breakdowns_and_halted_attacks_when_logged() -> None:
+    sc = {"threats": {"levels": {"x": {"breakdowns_per_1000_vehicle_km": 0.5, "stationary_attack_rate_per_hour": 0.01}}}}
+    row = Movement(id="r", row=1, date=None, origin="a", destination="b", km_by_level={"x": 200.0},
+                   values={"vehicles": 50.0, "breakdowns": 4.0, "hours_halted": 30.0, "halted_attacks": 1.0},
+                   source="synthetic")
+    posts = {p.path: p for p in calibrate(IncidentLog("s.csv", (row,)), sc, pooled=False)}
+    b = posts["threats.levels.x.breakdowns_per_1000_vehicle_km"]
+    assert (b.shape, b.rate) == (1.0 + 4, 2.0 + 10.0)
+    s = posts["threats.levels.x.stationary_attack_rate_per_hour"]
+    assert (s.shape, s.rate) == (1.0 + 1, 100.0 + 30.0)
+    assert "threats.levels.x.ied_rate_per_100km" not in posts  # no strikes observed
