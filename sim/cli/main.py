@@ -14,11 +14,11 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from sim.cli import bench, charts, experiments, geo, results, run, show
+from sim.cli import bench, calibrate, charts, experiments, geo, results, run, show
 from sim.cli.common import PROG
 from sim.cli.errors import TRACEBACK_ENV, Terminated, handle_sigterm, is_bad_input, print_error
 
-COMMANDS = (run, experiments, show, charts, results, geo, bench)
+COMMANDS = (run, experiments, show, charts, results, geo, bench, calibrate)
 """Modules whose ``register(subparsers)`` add their commands, in the order of ``--help``."""
 
 

@@ -172,11 +172,12 @@ def test_trace_writes_events_and_convoys(tiny_path, results_root, capsys, fake_t
 def test_commands_come_from_the_command_modules(capsys):
     """Every command is registered by one of the modules ``sim.cli.main.COMMANDS``."""
     assert [m.__name__ for m in COMMANDS] == ["sim.cli.run", "sim.cli.experiments", "sim.cli.show",
-                                               "sim.cli.charts", "sim.cli.results", "sim.cli.geo", "sim.cli.bench"]
+                                               "sim.cli.charts", "sim.cli.results", "sim.cli.geo", "sim.cli.bench",
+                                               "sim.cli.calibrate"]
     sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     assert list(sub.choices) == ["validate", "schema", "run", "trace", "sweep", "compare", "sensitivity",
                                  "show", "report", "animate", "check-results", "import-geo", "export-geo",
-                                 "incident-rates", "map", "bench"]
+                                 "incident-rates", "map", "bench", "calibrate"]
     with pytest.raises(SystemExit) as done:
         main(["--version"])
     assert done.value.code == 0 and capsys.readouterr().out.startswith("withdrawal-sim ")
