@@ -26,7 +26,7 @@ def test_engines_agree_on_a_two_level_run_of_kidal() -> None:
     bad = compare(sc, des.bases.drop(columns="draw"), batch.bases.drop(columns="draw"))
     assert not bad, "\n".join(bad)
     # the parameter spread is visible: the draws' mean IED strikes move with the drawn rate (one of
-    # the scenario's 27 uncertain inputs; the medium-threat rate and the speed move them too)
+    # the scenario's 28 uncertain inputs; the medium-threat rate and the speed move them too)
     means = batch.runs.groupby("draw")["ied_strikes"].mean()
     rate = batch.draws.set_index("draw")["threats.levels.high.ied_rate_per_100km"]
     assert means.corr(rate) > 0.6
