@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 
 MAX_PARAM = 1e9
 """Largest magnitude of a distribution parameter (the scenario's own bound on numbers)."""
+MIN_PARAM = 1e-9
+"""Smallest positive shape, rate, concentration or lognormal mean (below it the quantile arithmetic
+overflows)."""
 MAX_FACTORS = 64
 """Shared factors per scenario."""
 MAX_FIELDS = 2000
@@ -34,7 +37,7 @@ def _number(value: object) -> object:
 
 Num = Annotated[float, BeforeValidator(_number), Field(ge=-MAX_PARAM, le=MAX_PARAM)]
 NonNegNum = Annotated[float, BeforeValidator(_number), Field(ge=0, le=MAX_PARAM)]
-PosNum = Annotated[float, BeforeValidator(_number), Field(gt=0, le=MAX_PARAM)]
+PosNum = Annotated[float, BeforeValidator(_number), Field(ge=MIN_PARAM, le=MAX_PARAM)]
 Unit = Annotated[float, BeforeValidator(_number), Field(ge=0, le=1)]
 
 
@@ -120,7 +123,7 @@ class Gamma(_Dist):
         if self.shape is not None and self.rate is not None:
             return self.shape, 1.0 / self.rate
         m, c = float(self.mean_ or 0.0), float(self.cv or 0.0)
-        if m == 0.0 or c == 0.0:
+        if m == 0.0 or c * c < 1e-12:  # below cv 1e-6 a point mass (1/cv² would overflow)
             return math.inf, 0.0
         return 1.0 / (c * c), m * c * c
 
@@ -293,7 +296,7 @@ class Counts(_Dist):
 
     @model_validator(mode="after")
     def _proper(self) -> Counts:
-        if self.exposure + self.prior_rate <= 0:
+        if self.exposure + self.prior_rate < MIN_PARAM:
             raise ValueError("needs exposure > 0 or prior_rate > 0 (the posterior is improper otherwise)")
         return self
 
