@@ -22,7 +22,7 @@ from sim.model.distributions import Uncertainty
 from sim.model.errors import ScenarioError
 from sim.model.loader import scenario_dict, validate_plain
 from sim.model.schema import Scenario
-from sim.model.uncertain_fields import with_values
+from sim.model.uncertain_fields import drawn_inputs, with_values
 
 DRAW_SEED_TAG = 17
 """Second word of the design's seed sequence ``[seed, 17]``: no engine stream uses it."""
@@ -81,9 +81,7 @@ def make_draws(sc: Scenario, draws: int, seed: int, file: str | Path | None = No
     if not 1 <= draws <= MAX_DRAWS:
         raise ScenarioError(file, "draws", f"must be between 1 and {MAX_DRAWS} (got {draws})")
     u = design_points(unc, draws, seed)
-    inputs = {name: d.ppf(u[:, j]) for j, (name, d) in enumerate(unc.inputs())}
-    values = {path: inputs[path] * (inputs[f"factor:{d.factor}"] if d.factor else 1.0)
-              for path, d in unc.fields.items()}
+    inputs, values = drawn_inputs(unc, {name: u[:, j] for j, (name, _) in enumerate(unc.inputs())})
     base = scenario_dict(sc)
     scenarios: list[Scenario] = []
     for k in range(draws):

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Annotated, Literal, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from sim.model.numbers import not_boolean
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -27,18 +29,10 @@ MAX_FIELDS = 2000
 """Uncertain fields per scenario."""
 
 
-
-def _number(value: object) -> object:
-    """Booleans are not numbers here (as in the scenario schema)."""
-    if isinstance(value, bool):
-        raise ValueError(f"a number is needed, not {str(value).lower()}")
-    return value
-
-
-Num = Annotated[float, BeforeValidator(_number), Field(ge=-MAX_PARAM, le=MAX_PARAM)]
-NonNegNum = Annotated[float, BeforeValidator(_number), Field(ge=0, le=MAX_PARAM)]
-PosNum = Annotated[float, BeforeValidator(_number), Field(ge=MIN_PARAM, le=MAX_PARAM)]
-Unit = Annotated[float, BeforeValidator(_number), Field(ge=0, le=1)]
+Num = Annotated[float, BeforeValidator(not_boolean), Field(ge=-MAX_PARAM, le=MAX_PARAM)]
+NonNegNum = Annotated[float, BeforeValidator(not_boolean), Field(ge=0, le=MAX_PARAM)]
+PosNum = Annotated[float, BeforeValidator(not_boolean), Field(ge=MIN_PARAM, le=MAX_PARAM)]
+Unit = Annotated[float, BeforeValidator(not_boolean), Field(ge=0, le=1)]
 
 
 class _Dist(BaseModel):

@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from sim.model.distributions import Uncertainty
+from sim.model.numbers import not_boolean
 
 MAX_NUMBER = 1e9
 """Largest magnitude of any quantity in a scenario: beyond it a value is a typo, and the engines'
@@ -39,11 +40,7 @@ MAX_NAME = 80
 MIN_HOURS = 0.01
 """Shortest retry or check interval (36 s): a shorter one would make a waiting loop spin."""
 
-def _number(value: object) -> object:
-    """Booleans are not numbers here (Python and pydantic would read ``true`` as 1)."""
-    if isinstance(value, bool):
-        raise ValueError(f"a number is needed, not {str(value).lower()}")
-    return value
+_number = not_boolean
 
 
 Int = Annotated[int, BeforeValidator(_number)]

@@ -66,11 +66,11 @@ def integer_field(path: str) -> bool:
     return tp is int
 
 
-def _walk(node: Any, prefix: str, found: dict[str, Any]) -> Any:
+def _walk(node: Any, prefix: str, found: dict[str, Any]) -> None:
     """Record in ``found`` (path → raw distribution) every inline distribution below ``node``."""
     if is_distribution(node):
         found[prefix] = dict(node)
-        return node
+        return
     if isinstance(node, Mapping):
         for k, v in node.items():
             if prefix == "" and k == UNCERTAINTY_KEY:
@@ -79,7 +79,6 @@ def _walk(node: Any, prefix: str, found: dict[str, Any]) -> Any:
     elif isinstance(node, list):
         for i, v in enumerate(node):
             _walk(v, f"{prefix}.{i}" if prefix else str(i), found)
-    return node
 
 
 def _set(data: dict[str, Any], path: str, value: Any) -> None:
@@ -190,18 +189,15 @@ EXTREME_QUANTILES: tuple[float, ...] = (0.001, 0.999)
 that puts more than 0.1 % of its draws outside a field's range is refused up front."""
 
 
-def drawn_values(unc: Uncertainty, u: Mapping[str, float]) -> dict[str, float]:
-    """Each field's value for the quantiles ``u`` (input name → quantile, as ``Uncertainty.inputs``):
-    its own quantile times its factor's."""
+def drawn_inputs(unc: Uncertainty, u: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """For quantiles ``u`` (input name → an array of quantiles, names as ``Uncertainty.inputs``):
+    each input's quantiles, and each field's values (its own quantile times its factor's)."""
     import numpy as np
 
-    out: dict[str, float] = {}
-    for path, d in unc.fields.items():
-        v = float(d.ppf(np.array([u[path]]))[0])
-        if d.factor is not None:
-            v *= float(unc.factors[d.factor].ppf(np.array([u[f"factor:{d.factor}"]]))[0])
-        out[path] = v
-    return out
+    inputs = {name: d.ppf(np.asarray(u[name], dtype=float)) for name, d in unc.inputs()}
+    fields = {path: inputs[path] * (inputs[f"factor:{d.factor}"] if d.factor else 1.0)
+              for path, d in unc.fields.items()}
+    return inputs, fields
 
 
 def check_extremes(data: dict[str, Any], unc: Uncertainty, file: str | Path | None) -> None:
@@ -210,7 +206,7 @@ def check_extremes(data: dict[str, Any], unc: Uncertainty, file: str | Path | No
     from sim.model.loader import validate_plain
 
     for q in EXTREME_QUANTILES:
-        values = drawn_values(unc, {name: q for name, _ in unc.inputs()})
+        values = {p: float(v[0]) for p, v in drawn_inputs(unc, {name: [q] for name, _ in unc.inputs()})[1].items()}
         try:
             validate_plain(with_values(data, values), file)
         except ScenarioError as exc:
