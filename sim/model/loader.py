@@ -218,7 +218,7 @@ def validate(data: dict[str, Any], file: str | Path | None = None) -> Scenario:
     data = extract(data, file)
     sc = validate_plain(data, file)
     if sc.uncertainty is not None and sc.uncertainty.fields:
-        check_extremes(data, sc.uncertainty, file)
+        check_extremes(data, sc.uncertainty, file, validate_plain)
     return sc
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -200,11 +200,10 @@ def drawn_inputs(unc: Uncertainty, u: Mapping[str, Any]) -> tuple[dict[str, Any]
     return inputs, fields
 
 
-def check_extremes(data: dict[str, Any], unc: Uncertainty, file: str | Path | None) -> None:
+def check_extremes(data: dict[str, Any], unc: Uncertainty, file: str | Path | None,
+                   validate_plain: Callable[[dict[str, Any], str | Path | None], Any]) -> None:
     """``ScenarioError`` when the scenario with every uncertain input at one of
-    ``EXTREME_QUANTILES`` is not valid, naming the field."""
-    from sim.model.loader import validate_plain
-
+    ``EXTREME_QUANTILES`` is not valid (by ``validate_plain``, the loader's), naming the field."""
     for q in EXTREME_QUANTILES:
         values = {p: float(v[0]) for p, v in drawn_inputs(unc, {name: [q] for name, _ in unc.inputs()})[1].items()}
         try:
